@@ -1,0 +1,72 @@
+package extract
+
+import (
+	"strings"
+
+	"github.com/pewstats/collector/child/telemetry"
+)
+
+// Landing is a row of the landings table.
+// The match columns (match_id, map_name, game_mode, match_datetime) come
+// from MatchInfo when the rows are written; game_type is always "unknown", as
+// in the reference ("Not in match data").
+type Landing struct {
+	PlayerID   string
+	PlayerName string
+	HasName    bool
+	TeamID     int
+	HasTeamID  bool
+	X, Y, Z    float64
+	HasX       bool
+	HasY       bool
+	HasZ       bool
+	IsGame     float64
+}
+
+// Landings mirrors the reference extract_landings: the first
+// LogParachuteLanding (or legacy LandParachute) per account whose accountId
+// starts with "account" and whose common.isGame is at least 1.
+func Landings(events []telemetry.Event) []Landing {
+	var out []Landing
+	seen := make(map[string]struct{}, 128)
+	for i := range events {
+		ev := &events[i]
+		if ev.Kind != telemetry.KindParachuteLanding {
+			continue
+		}
+		c := ev.Character
+		if c == nil || !strings.HasPrefix(c.AccountID, "account") {
+			continue
+		}
+		if !IsGameAtLeastOne(ev) {
+			continue
+		}
+		if _, dup := seen[c.AccountID]; dup {
+			continue
+		}
+		seen[c.AccountID] = struct{}{}
+		out = append(out, Landing{
+			PlayerID:   c.AccountID,
+			PlayerName: c.Name,
+			HasName:    c.Has&telemetry.CharHasName != 0,
+			TeamID:     c.TeamID,
+			HasTeamID:  c.Has&telemetry.CharHasTeamID != 0,
+			X:          c.Location.X,
+			Y:          c.Location.Y,
+			Z:          c.Location.Z,
+			HasX:       c.Has&telemetry.CharHasX != 0,
+			HasY:       c.Has&telemetry.CharHasY != 0,
+			HasZ:       c.Has&telemetry.CharHasZ != 0,
+			IsGame:     ev.IsGame,
+		})
+	}
+	return out
+}
+
+// IsGameAtLeastOne is the reference's recurring filter
+// `is_game is None or is_game < 1: skip`. Because the reference reads
+// `isGame or is_game`, an isGame of exactly 0 falls through to the missing
+// is_game key and is treated as absent, which the same test also skips.
+func IsGameAtLeastOne(ev *telemetry.Event) bool {
+	return ev.Has&telemetry.HasIsGame != 0 && ev.IsGame >= 1
+}

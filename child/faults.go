@@ -1,0 +1,77 @@
+package child
+
+import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pewstats/collector/child/failure"
+)
+
+// injectFault makes a child misbehave on purpose, for the supervisor's
+// integration tests. It is reachable only when the child was started with
+// --test-hooks (never set by production defaults). Faults:
+//
+//	exit            os.Exit(3) mid-job
+//	panic           panic mid-job
+//	hang            block until the job's context ends
+//	oom             allocate until killed (for the memory limit)
+//	transient       return a transient failure
+//	slow:<dur>      sleep, then continue normally
+//
+// A "@N" suffix applies the fault only on attempts <= N (e.g. exit@1 crashes
+// on the first delivery and succeeds on the second).
+func injectFault(ctx context.Context, fault string, attempt int) error {
+	if fault == "" {
+		return nil
+	}
+	if at := strings.LastIndexByte(fault, '@'); at >= 0 {
+		var max int
+		for _, c := range fault[at+1:] {
+			if c < '0' || c > '9' {
+				break
+			}
+			max = max*10 + int(c-'0')
+		}
+		if attempt > max {
+			return nil
+		}
+		fault = fault[:at]
+	}
+	switch {
+	case fault == "exit":
+		os.Exit(3)
+	case fault == "panic":
+		panic("injected test fault")
+	case fault == "hang":
+		<-ctx.Done()
+		return ctx.Err()
+	case fault == "oom":
+		var hog [][]byte
+		for {
+			b := make([]byte, 16<<20)
+			for i := range b {
+				b[i] = byte(i)
+			}
+			hog = append(hog, b)
+			time.Sleep(10 * time.Millisecond)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	case fault == "transient":
+		return failure.Transientf("DatabaseUnavailable", "injected transient failure")
+	case strings.HasPrefix(fault, "slow:"):
+		d, err := time.ParseDuration(strings.TrimPrefix(fault, "slow:"))
+		if err != nil {
+			return nil
+		}
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

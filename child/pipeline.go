@@ -1,0 +1,56 @@
+package child
+
+import (
+	"github.com/pewstats/collector/child/extract"
+	"github.com/pewstats/collector/child/store"
+	"github.com/pewstats/collector/child/telemetry"
+)
+
+// stepInput is what every extraction step sees.
+type stepInput struct {
+	events []telemetry.Event
+	info   extract.MatchInfo
+	// tracked returns the tracked-player names (players table), loaded on
+	// first use so matches that need no filtering never query it.
+	tracked func() (map[string]struct{}, error)
+}
+
+// stepOutput collects what the steps produce for the match transaction.
+type stepOutput struct {
+	writers   []store.TableWriter
+	flags     store.Flags
+	extracted map[string]int64 // reference label event_type -> count
+}
+
+func (o *stepOutput) add(w store.TableWriter) { o.writers = append(o.writers, w) }
+
+func (o *stepOutput) count(label string, n int) {
+	if n > 0 {
+		o.extracted[label] += int64(n)
+	}
+}
+
+// step is one extraction of the reference's process_message. done reports
+// whether the match's flags say it already ran; nil means it always runs (the
+// reference's enhanced stats have no flag).
+type step struct {
+	name string
+	done func(store.Flags) bool
+	run  func(in *stepInput, out *stepOutput) error
+}
+
+// steps run in the reference's order. Each sets its flag only when it
+// produced rows, as the reference's bool(rows) did.
+var steps = []step{
+	{name: "landings", done: func(f store.Flags) bool { return f.Landings }, run: runLandings},
+}
+
+func runLandings(in *stepInput, out *stepOutput) error {
+	rows := extract.Landings(in.events)
+	out.count("landings", len(rows))
+	if len(rows) > 0 {
+		out.add(store.Landings{Info: in.info, Rows: rows})
+		out.flags.Landings = true
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config is how a child reaches PostgreSQL.
+type Config struct {
+	Host     string
+	Port     int
+	DB       string
+	User     string
+	Password string
+	// MinConns connections are opened and pinged at start and kept idle;
+	// MaxConns bounds the pool (the reference used 1..2 per process).
+	MinConns int
+	MaxConns int
+	// ConnectTimeout bounds each new connection (lib/pq connect_timeout).
+	ConnectTimeout time.Duration
+	// TrackedPlayersTTL is how long the tracked-player set is cached
+	// (reference: 5 minutes).
+	TrackedPlayersTTL time.Duration
+}
+
+// DSN renders the lib/pq connection string. It contains the password: never log it.
+func (c Config) DSN() string {
+	kv := func(k, v string) string {
+		v = strings.ReplaceAll(v, `\`, `\\`)
+		v = strings.ReplaceAll(v, `'`, `\'`)
+		return fmt.Sprintf("%s='%s' ", k, v)
+	}
+	var b strings.Builder
+	b.WriteString(kv("host", c.Host))
+	b.WriteString(kv("port", fmt.Sprint(c.Port)))
+	b.WriteString(kv("dbname", c.DB))
+	b.WriteString(kv("user", c.User))
+	if c.Password != "" {
+		b.WriteString(kv("password", c.Password))
+	}
+	b.WriteString(kv("sslmode", "disable"))
+	b.WriteString(kv("application_name", "collector"))
+	timeout := c.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	b.WriteString(kv("connect_timeout", fmt.Sprint(int((timeout+time.Second-1)/time.Second))))
+	return strings.TrimSpace(b.String())
+}
+
+// Redacted describes the target for logs, without the password.
+func (c Config) Redacted() string {
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.DB)
+}
+
+// Store is a child's handle on PostgreSQL.
+type Store struct {
+	db  *sql.DB
+	cfg Config
+
+	mu           sync.Mutex
+	tracked      map[string]struct{}
+	trackedAt    time.Time
+	trackedValid bool
+	now          func() time.Time
+}
+
+// Open creates the pool and opens and pings MinConns connections, so a child
+// with an unreachable database fails at start rather than on its first job.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 2
+	}
+	if cfg.MinConns < 0 || cfg.MinConns > cfg.MaxConns {
+		return nil, fmt.Errorf("store: min conns %d must be between 0 and max conns %d", cfg.MinConns, cfg.MaxConns)
+	}
+	if cfg.TrackedPlayersTTL <= 0 {
+		cfg.TrackedPlayersTTL = 5 * time.Minute
+	}
+	db, err := sql.Open("postgres", cfg.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", cfg.Redacted(), err)
+	}
+	db.SetMaxOpenConns(cfg.MaxConns)
+	db.SetMaxIdleConns(cfg.MaxConns)
+	db.SetConnMaxIdleTime(0)
+	s := &Store{db: db, cfg: cfg, now: time.Now}
+	if err := s.warm(ctx, cfg.MinConns); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// warm opens n connections concurrently held, pings each, and returns them to
+// the idle pool.
+func (s *Store) warm(ctx context.Context, n int) error {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return Classify(fmt.Errorf("store: connect to %s: %w", s.cfg.Redacted(), err))
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return Classify(fmt.Errorf("store: ping %s: %w", s.cfg.Redacted(), err))
+		}
+	}
+	return nil
+}
+
+// DB exposes the pool (migrations, tests).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return Classify(fmt.Errorf("store: ping %s: %w", s.cfg.Redacted(), err))
+	}
+	return nil
+}
+
+// Flags are the matches.*_processed flags that decide which extractions run.
+type Flags struct {
+	Landings, Kills, Weapons, Damage, Finishing, Fights bool
+}
+
+// All reports whether every flag is set.
+func (f Flags) All() bool {
+	return f.Landings && f.Kills && f.Weapons && f.Damage && f.Finishing && f.Fights
+}
+
+// MatchState is what the gate needs to know about a match.
+type MatchState struct {
+	Found    bool
+	GameType string // "" when NULL or not found
+	Flags    Flags
+}
+
+// MatchState reads the match's game type and processing flags in one query.
+// Unlike the reference (which treated a failed read as game_type "unknown"
+// and so acked the message as skipped), a database error is returned and
+// classified, so the message is retried rather than silently dropped.
+func (s *Store) MatchState(ctx context.Context, matchID string) (MatchState, error) {
+	var (
+		gameType                                  sql.NullString
+		land, kills, weapons, damage, finish, fig sql.NullBool
+	)
+	err := s.db.QueryRowContext(ctx, `
+		SELECT game_type, landings_processed, kills_processed, weapons_processed,
+		       damage_processed, finishing_processed, fights_processed
+		FROM matches WHERE match_id = $1`, matchID).
+		Scan(&gameType, &land, &kills, &weapons, &damage, &finish, &fig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return MatchState{}, nil
+	}
+	if err != nil {
+		return MatchState{}, Classify(fmt.Errorf("store: read match %s: %w", matchID, err))
+	}
+	return MatchState{
+		Found:    true,
+		GameType: gameType.String,
+		Flags: Flags{
+			Landings: land.Bool, Kills: kills.Bool, Weapons: weapons.Bool,
+			Damage: damage.Bool, Finishing: finish.Bool, Fights: fig.Bool,
+		},
+	}, nil
+}
+
+// TrackedPlayers returns the names in the players table, cached for
+// TrackedPlayersTTL. As in the reference, a failed refresh keeps serving the
+// previous set; but with no set loaded yet the error is returned (the
+// reference would filter against an empty set and write nothing).
+func (s *Store) TrackedPlayers(ctx context.Context) (map[string]struct{}, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trackedValid && s.now().Sub(s.trackedAt) < s.cfg.TrackedPlayersTTL {
+		return s.tracked, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT player_name FROM players`)
+	if err != nil {
+		if s.trackedValid {
+			return s.tracked, nil
+		}
+		return nil, Classify(fmt.Errorf("store: load tracked players: %w", err))
+	}
+	defer rows.Close()
+	set := make(map[string]struct{}, 1024)
+	for rows.Next() {
+		var name sql.NullString
+		if err := rows.Scan(&name); err != nil {
+			return nil, Classify(fmt.Errorf("store: scan tracked player: %w", err))
+		}
+		if name.Valid {
+			set[name.String] = struct{}{}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if s.trackedValid {
+			return s.tracked, nil
+		}
+		return nil, Classify(fmt.Errorf("store: load tracked players: %w", err))
+	}
+	s.tracked, s.trackedAt, s.trackedValid = set, s.now(), true
+	return set, nil
+}
+
+// MarkFailed records status 'failed' and the error message on the match, as
+// the reference's _update_match_status does after a failure. It runs outside
+// the (rolled back) job transaction.
+func (s *Store) MarkFailed(ctx context.Context, matchID, message string) error {
+	_, err := s.db.ExecContext(ctx,
+		`UPDATE matches SET status = 'failed', error_message = $1, updated_at = NOW() WHERE match_id = $2`,
+		message, matchID)
+	if err != nil {
+		return Classify(fmt.Errorf("store: mark match %s failed: %w", matchID, err))
+	}
+	return nil
+}
