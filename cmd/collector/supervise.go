@@ -92,10 +92,18 @@ Roll back to sequential processing with --pool-size=1.`,
 		if err := o.validate(); err != nil {
 			return err
 		}
+		if testHookSupervise != nil {
+			testHookSupervise(o)
+			return nil
+		}
 		return o.run(cmd.Context())
 	}
 	return cmd
 }
+
+// testHookSupervise, set only by tests, receives the validated options
+// instead of running the supervisor.
+var testHookSupervise func(*superviseOptions)
 
 func (o *superviseOptions) validate() error {
 	for _, v := range []func() error{o.db.validate, o.log.validate, o.telemetry.validate} {
