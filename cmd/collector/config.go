@@ -23,7 +23,7 @@ func (o *dbOptions) register(f *envFlags) {
 	f.Int(&o.port, "postgres-port", "POSTGRES_PORT", 5432, "PostgreSQL port")
 	f.String(&o.db, "postgres-db", "POSTGRES_DB", "pewstats", "PostgreSQL database")
 	f.String(&o.user, "postgres-user", "POSTGRES_USER", "postgres", "PostgreSQL user")
-	f.String(&o.password, "postgres-password", "POSTGRES_PASSWORD", "", "PostgreSQL password (prefer the variable: flags show in `ps`)")
+	f.String(&o.password, "postgres-password", "POSTGRES_PASSWORD", "", "PostgreSQL password (prefer the variable: flags are visible in ps)")
 	f.Int(&o.minConns, "db-min-conns", "DB_MIN_CONNS", 1, "connections each child opens and pings at start")
 	f.Int(&o.maxConns, "db-max-conns", "DB_MAX_CONNS", 2, "maximum open connections per child")
 }

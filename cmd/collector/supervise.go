@@ -75,7 +75,7 @@ Roll back to sequential processing with --pool-size=1.`,
 	f.String(&o.rmqHost, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
 	f.Int(&o.rmqPort, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
 	f.String(&o.rmqUser, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
-	f.String(&o.rmqPassword, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password (prefer the variable: flags show in `ps`)")
+	f.String(&o.rmqPassword, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password (prefer the variable: flags are visible in ps)")
 	f.String(&o.rmqVHost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
 	f.Duration(o.taskTimeout, "task-timeout", "TASK_TIMEOUT", "hard limit for one match; the child is killed and replaced (keep below the broker's consumer_timeout, 30m by default)")
 	f.Duration(o.shutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", "how long in-flight matches may finish after SIGTERM (keep below the orchestrator's stop grace period)")
