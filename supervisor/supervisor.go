@@ -209,7 +209,8 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 	case protocol.OutcomeSuccess, protocol.OutcomeSkipped:
 		s.consecTransient.Store(0)
 		if err := d.Ack(); err != nil {
-			log.Warn("could not ack processed message; it will be redelivered and skipped by its flags", "error", err.Error())
+			// Redelivery is harmless: the rows are committed with their flags.
+			s.settleError(log, err)
 		}
 		status := "success"
 		if res.Outcome == protocol.OutcomeSkipped {

@@ -263,8 +263,23 @@ type Supervisor struct {
 // StartSupervisor runs the binary with the env's settings plus extra flags.
 func (e *Env) StartSupervisor(extra ...string) *Supervisor {
 	e.T.Helper()
+	return e.StartSupervisorWith(Options{}, extra...)
+}
+
+// Options adjust how the supervisor is started.
+type Options struct {
+	Env          []string // extra environment variables
+	PostgresPort string   // overrides the database port (e.g. a proxy)
+}
+
+// StartSupervisorWith is StartSupervisor with options.
+func (e *Env) StartSupervisorWith(o Options, extra ...string) *Supervisor {
+	e.T.Helper()
 	addr := freeAddr(e.T)
 	p := storetest.FromEnv()
+	if o.PostgresPort != "" {
+		p.Port = o.PostgresPort
+	}
 	args := []string{"supervise",
 		"--environment=" + e.Environment,
 		"--telemetry-dir=" + e.TelemetryDir,
@@ -273,7 +288,7 @@ func (e *Env) StartSupervisor(extra ...string) *Supervisor {
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(Binary(e.T), args...)
-	cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD="+p.Password)
+	cmd.Env = append(append(os.Environ(), "POSTGRES_PASSWORD="+p.Password), o.Env...)
 	s := &Supervisor{Cmd: cmd, MetricsAddr: addr, done: make(chan struct{})}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw

@@ -158,7 +158,7 @@ func (m *Metrics) ObserveResult(r *protocol.Result) {
 	for k, d := range r.TableDurations {
 		m.DBOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
 	}
-	if r.Timings.Read > 0 {
+	if r.Timings.Read > 0 && r.TotalEvents > 0 { // as the reference: only reads that produced events
 		m.FileReadDuration.Observe(r.Timings.Read.Seconds())
 		m.StageDuration.WithLabelValues("read").Observe(r.Timings.Read.Seconds())
 	}

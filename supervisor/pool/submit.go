@@ -204,10 +204,12 @@ func (p *Pool) sampleMemory(c *child) (stop func()) {
 		defer t.Stop()
 		idleEvery := max(1, int(5*time.Second/p.cfg.MemoryPoll))
 		for tick := 0; ; tick++ {
-			select {
-			case <-done:
-				return
-			case <-t.C:
+			if tick > 0 { // the first sample is taken at once
+				select {
+				case <-done:
+					return
+				case <-t.C:
+				}
 			}
 			c.mu.Lock()
 			busy := c.state == stateBusy
