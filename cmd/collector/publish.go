@@ -59,6 +59,7 @@ func (o *amqpOptions) dialConfirm() (*amqp.Connection, *amqp.Channel, error) {
 func newPublishCmd() *cobra.Command {
 	o := &amqpOptions{}
 	var file string
+	var purge bool
 	cmd := &cobra.Command{
 		Use:   "publish",
 		Short: "Publish telemetry messages (one JSON object per line) to match.processing.<ENVIRONMENT>",
@@ -71,6 +72,7 @@ a test environment or to replay messages by hand.`,
 	f := newEnvFlags(cmd)
 	o.register(f)
 	cmd.Flags().StringVar(&file, "messages", "-", "file with one message JSON per line ('-' = stdin)")
+	cmd.Flags().BoolVar(&purge, "purge-first", false, "empty the processing and failed queues first (test environments only)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := f.apply(); err != nil {
 			return err
@@ -83,6 +85,11 @@ a test environment or to replay messages by hand.`,
 			}
 			defer fh.Close()
 			in = fh
+		}
+		if purge {
+			if err := purgeQueues(o); err != nil {
+				return err
+			}
 		}
 		n, err := publishLines(cmd.Context(), o, in)
 		fmt.Fprintf(cmd.ErrOrStderr(), "published %d messages to %s\n", n, o.config().ProcessingQueue())
@@ -129,4 +136,22 @@ func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error
 		n++
 	}
 	return n, sc.Err()
+}
+
+func purgeQueues(o *amqpOptions) error {
+	conn, ch, err := o.dialConfirm()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cfg := o.config()
+	for _, q := range []string{cfg.ProcessingQueue(), cfg.FailedQueue()} {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("declare %s: %w", q, err)
+		}
+		if _, err := ch.QueuePurge(q, false); err != nil {
+			return fmt.Errorf("purge %s: %w", q, err)
+		}
+	}
+	return nil
 }
