@@ -66,7 +66,7 @@ def main():
             return super()._is_fight(engagement, all_events)
 
     doc = json.load(sys.stdin)
-    events, tracked = doc["events"], set(doc.get("tracked", []))
+    events, tracked = doc["events"], set(doc.get("tracked") or [])
     out = {}
     try:
         out["fights"] = plain(Patched().process_match_fights(events, "m", {}))
