@@ -119,6 +119,10 @@ func (o *childOptions) run(ctx context.Context, stdout io.Writer) error {
 func (o *childOptions) serve(ctx context.Context) error {
 	// No pid attribute: the parent tags forwarded lines with child and pid.
 	log := o.log.logger(os.Stderr, true)
+	if o.testHooks && os.Getenv("COLLECTOR_TEST_EXIT_AT_START") != "" {
+		log.Error("test hook: exiting at start")
+		os.Exit(4)
+	}
 	child.WatchParent(log, 500*time.Millisecond)
 	st := o.openStore(ctx, log)
 	defer st.Close()

@@ -41,6 +41,9 @@ type superviseOptions struct {
 	maxChildMemory   *bytesValue
 	maxTasksPerChild int
 	maxAttempts      int
+	maxStartFailures int
+	backoffBase      *durationValue
+	backoffMax       *durationValue
 	reattach         string
 	testHooks        bool
 }
@@ -50,6 +53,8 @@ func newSuperviseCmd() *cobra.Command {
 		taskTimeout:    newDuration(5 * time.Minute),
 		shutdownGrace:  newDuration(25 * time.Second),
 		maxChildMemory: newBytes(1 << 30),
+		backoffBase:    newDuration(250 * time.Millisecond),
+		backoffMax:     newDuration(30 * time.Second),
 	}
 	cmd := &cobra.Command{
 		Use:   "supervise",
@@ -82,6 +87,9 @@ Roll back to sequential processing with --pool-size=1.`,
 	f.Bytes(o.maxChildMemory, "max-child-memory", "MAX_CHILD_MEMORY", "RSS limit of a working child; over it the child is killed and replaced (0 = none)")
 	f.Int(&o.maxTasksPerChild, "max-tasks-per-child", "MAX_TASKS_PER_CHILD", 0, "replace a child after this many matches (0 = never)")
 	f.Int(&o.maxAttempts, "max-attempts", "MAX_ATTEMPTS", 2, "deliveries of one message that may crash, hang or exhaust a child before it goes to the failed queue")
+	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot that fails this many times in a row (at start or soon after) makes the supervisor exit non-zero")
+	f.Duration(o.backoffBase, "restart-backoff", "RESTART_BACKOFF", "first delay before restarting a dead child; doubles per consecutive failure")
+	f.Duration(o.backoffMax, "restart-backoff-max", "RESTART_BACKOFF_MAX", "longest delay between child restarts")
 	cmd.Flags().StringVar(&o.reattach, "reattach", "", "use one child started by hand with 'collector child --debug-serve' (its printed JSON) instead of starting a pool")
 	cmd.Flags().BoolVar(&o.testHooks, "test-hooks", false, "start children with --test-hooks (integration tests only)")
 	_ = cmd.Flags().MarkHidden("test-hooks")
@@ -131,6 +139,12 @@ func (o *superviseOptions) validate() error {
 	}
 	if o.taskTimeout.d >= 30*time.Minute {
 		return usagef("--task-timeout %s must stay below RabbitMQ's consumer_timeout (30m by default), or the broker closes the channel under a running job", o.taskTimeout.d)
+	}
+	if o.maxStartFailures < 1 {
+		return usagef("--max-start-failures must be at least 1")
+	}
+	if o.backoffBase.d <= 0 || o.backoffMax.d < o.backoffBase.d {
+		return usagef("--restart-backoff must be positive and at most --restart-backoff-max")
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts must be at least 1")
@@ -219,6 +233,9 @@ func (o *superviseOptions) run(ctx context.Context) error {
 			TaskTimeout:      o.taskTimeout.d,
 			MaxChildMemory:   o.maxChildMemory.n,
 			MaxTasksPerChild: o.maxTasksPerChild,
+			MaxStartFailures: o.maxStartFailures,
+			BackoffBase:      o.backoffBase.d,
+			BackoffMax:       o.backoffMax.d,
 			Reattach:         reattach,
 		},
 		ShutdownGrace: o.shutdownGrace.d,

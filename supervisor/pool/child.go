@@ -56,12 +56,6 @@ func (c *child) exitReason() string {
 	return c.killReason
 }
 
-func (c *child) markDead() {
-	c.mu.Lock()
-	c.state = stateDead
-	c.mu.Unlock()
-}
-
 // kill SIGKILLs the child, recording why.
 func (c *child) kill(reason string) {
 	c.setKillReason(reason)

@@ -155,6 +155,7 @@ func New(cfg Config) *Pool {
 		jobsCtx:    jobsCtx,
 		cancelJobs: cancelJobs,
 		pending:    make(chan struct{}),
+		idleSignal: make(chan struct{}, 1),
 		fatal:      make(chan error, 1),
 		ctx:        ctx,
 		cancel:     cancel,
@@ -253,8 +254,9 @@ func (p *Pool) supervise(slot int, first chan<- error) {
 		p.children[slot] = c
 		p.mu.Unlock()
 		p.markIdle(c)
-
+		stopSampling := p.sampleMemory(c)
 		reason := p.watch(c)
+		stopSampling()
 
 		p.mu.Lock()
 		delete(p.children, slot)
@@ -388,20 +390,17 @@ func (p *Pool) watch(c *child) string {
 				reason = "signal_" + sig
 			}
 		}
-		c.markDead()
 		p.cfg.Log.Warn("child exited", "child", c.slot, "pid", c.pid, "reason", reason, "status", c.runner.exitSafe())
 		p.dropIdle(c)
 		c.client.Kill()
 		c.fwd.flush()
 		return reason
 	case reason := <-c.retire:
-		c.markDead()
 		p.dropIdle(c)
 		c.setKillReason(reason)
 		p.stopChild(c)
 		return reason
 	case <-p.ctx.Done():
-		c.markDead()
 		p.dropIdle(c)
 		p.stopChild(c)
 		return "shutdown"

@@ -126,9 +126,7 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 	// abandoned because a consumer went away.
 	jobCtx, cancel := context.WithTimeout(p.jobsCtx, p.cfg.TaskTimeout)
 	defer cancel()
-	stopWatch := p.watchMemory(c)
 	res, err := c.proc.Process(jobCtx, job)
-	stopWatch()
 
 	if err == nil {
 		c.mu.Lock()
@@ -193,8 +191,10 @@ func (p *Pool) waitExit(c *child, d time.Duration) bool {
 	}
 }
 
-// watchMemory polls a busy child's RSS and kills it over the limit.
-func (p *Pool) watchMemory(c *child) (stop func()) {
+// sampleMemory reads a child's RSS for its whole life — every MemoryPoll
+// while it works, every few seconds while idle — reports it, and kills the
+// child over MaxChildMemory (a leak in an idle child counts too).
+func (p *Pool) sampleMemory(c *child) (stop func()) {
 	if c.pid <= 0 {
 		return func() {}
 	}
@@ -202,23 +202,30 @@ func (p *Pool) watchMemory(c *child) (stop func()) {
 	go func() {
 		t := time.NewTicker(p.cfg.MemoryPoll)
 		defer t.Stop()
-		for {
+		idleEvery := max(1, int(5*time.Second/p.cfg.MemoryPoll))
+		for tick := 0; ; tick++ {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				rss, err := readRSS(c.pid)
-				if err != nil {
-					continue
-				}
-				if h := p.cfg.Hooks.RSS; h != nil {
-					h(c.slot, rss)
-				}
-				if p.cfg.MaxChildMemory > 0 && rss > p.cfg.MaxChildMemory {
-					c.log.Error("child over memory limit; killing it", "pid", c.pid, "rss_bytes", rss, "limit_bytes", p.cfg.MaxChildMemory)
-					c.kill(string(ReasonMemory))
-					return
-				}
+			}
+			c.mu.Lock()
+			busy := c.state == stateBusy
+			c.mu.Unlock()
+			if !busy && tick%idleEvery != 0 {
+				continue
+			}
+			rss, err := readRSS(c.pid)
+			if err != nil {
+				continue
+			}
+			if h := p.cfg.Hooks.RSS; h != nil {
+				h(c.slot, rss)
+			}
+			if p.cfg.MaxChildMemory > 0 && rss > p.cfg.MaxChildMemory {
+				c.log.Error("child over memory limit; killing it", "pid", c.pid, "rss_bytes", rss, "limit_bytes", p.cfg.MaxChildMemory, "busy", busy)
+				c.kill(string(ReasonMemory))
+				return
 			}
 		}
 	}()
