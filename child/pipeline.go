@@ -43,6 +43,9 @@ type step struct {
 // produced rows, as the reference's bool(rows) did.
 var steps = []step{
 	{name: "landings", done: func(f store.Flags) bool { return f.Landings }, run: runLandings},
+	{name: "fights", done: func(f store.Flags) bool { return f.Fights }, run: runFights},
+	{name: "enhanced_stats", run: runEnhancedStats},
+	{name: "weapon_distribution", run: runWeaponDistribution},
 }
 
 func runLandings(in *stepInput, out *stepOutput) error {

@@ -1,0 +1,83 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/pewstats/collector/child/internal/aggsynth"
+	"github.com/pewstats/collector/child/telemetry"
+)
+
+// fullMatch is a generated full-size match: 64 players and 8 NPCs over 30
+// minutes, positions every 2.5 s, 70 skirmishes — about 62,000 events.
+var fullMatch = sync.OnceValue(func() []telemetry.Event {
+	m := aggsynth.Generate(42, aggsynth.Options{Teams: 16, PlayersPerTeam: 4, Minutes: 30, Skirmishes: 70, NPCs: true, PositionEvery: 2.5})
+	parsed, err := telemetry.Read(context.Background(), bytes.NewReader(m.JSON()), "bench", 0)
+	if err != nil {
+		panic(err)
+	}
+	return parsed.Events
+})
+
+func trackedEvery4th(name string) bool { return len(name) > 0 && name[len(name)-1]%4 == 0 }
+
+// allAggregates is everything this package's aggregate steps do per match.
+func allAggregates(events []telemetry.Event) int {
+	n := len(TeamFights(events))
+	items := ItemUsageStats(events)
+	adv := AdvancedCombatStats(events)
+	circ := CircleTracking(events, trackedEvery4th)
+	n += len(MergeEnhancedStats(items, adv, circ.Aggregates)) + len(circ.Positions)
+	return n + len(WeaponDistribution(events))
+}
+
+func benchExtract(b *testing.B, f func([]telemetry.Event) int) {
+	events := fullMatch()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if f(events) == 0 {
+			b.Fatal("nothing extracted")
+		}
+	}
+	b.ReportMetric(float64(len(events)), "events")
+}
+
+func BenchmarkTeamFights(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(TeamFights(e)) })
+}
+func BenchmarkItemUsage(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(ItemUsageStats(e)) })
+}
+func BenchmarkAdvancedStats(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(AdvancedCombatStats(e)) })
+}
+func BenchmarkCircleTracking(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(CircleTracking(e, trackedEvery4th).Aggregates) })
+}
+func BenchmarkWeaponDistribution(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(WeaponDistribution(e)) })
+}
+func BenchmarkAllAggregates(b *testing.B) { benchExtract(b, allAggregates) }
+
+// TestAggregatesBudget keeps the aggregate extraction of a full-size match
+// well inside the per-match budget (the whole extraction: < 300 ms on one
+// core, < 64 MiB peak heap). Allocation is what can regress silently; the
+// bound is on everything allocated, an upper bound of the heap growth.
+func TestAggregatesBudget(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation budget is measured without -race and -short")
+	}
+	events := fullMatch()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	allAggregates(events)
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("aggregate extraction allocated %.1f MiB, budget 24 MiB", float64(got)/(1<<20))
+	}
+}
