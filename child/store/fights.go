@@ -111,7 +111,7 @@ func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		ON CONFLICT DO NOTHING
 		RETURNING id`, s.columns(""), s.columns(""), s.name),
 		f.Info.MatchID, NullString(f.Info.MapName, f.Info.MapName != ""), NullString(f.Info.GameMode, f.Info.GameMode != ""),
-		NullString(f.Info.GameType, f.Info.GameType != ""), NullTime(f.Info.MatchDatetime))
+		NullString(f.Info.GameType, f.Info.GameType != ""), MatchDatetime(f.Info))
 	if err != nil {
 		return 0, fmt.Errorf("insert team_fights from staging: %w", err)
 	}
@@ -241,7 +241,7 @@ func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error
 		INSERT INTO fight_participants (%s, match_id, match_datetime)
 		SELECT %s, $1, $2 FROM %s
 		ON CONFLICT DO NOTHING`, s.columns(""), s.columns(""), s.name),
-		f.Info.MatchID, NullTime(f.Info.MatchDatetime))
+		f.Info.MatchID, MatchDatetime(f.Info))
 	if err != nil {
 		return 0, fmt.Errorf("insert fight_participants from staging: %w", err)
 	}
