@@ -22,6 +22,8 @@ Checks:
               compose file interpolates, and its grace periods line up
   dashboard   valid JSON, unique panel ids, every panel has a query and uses
               the datasource variable
+  docs        internal links in docs/OPERATIONS.md, and the sections the
+              alerts name, exist
   config      the configuration tables in docs/OPERATIONS.md equal what the
               binary's --help says (needs --binary)
 """
@@ -60,7 +62,7 @@ def defined_metrics():
 EXTERNAL = re.compile(r"^(rabbitmq_|go_|process_|promhttp_|up$|node_|container_|kube_)")
 TARGET_LABELS = {"instance", "job", "le", "__name__"}
 # Words that look like metric names in prose but are not.
-NOT_METRICS = {"max_child_memory", "max_tasks_per_child", "worker_pool_size", "prefetch_count",
+NOT_METRICS = {"rss_bytes", "limit_bytes", "max_child_memory", "max_tasks_per_child", "worker_pool_size", "prefetch_count",
                "shutdown_grace", "task_timeout", "consumer_timeout", "stop_grace_period",
                "db_min_conns", "db_max_conns", "telemetry_dir", "file_path", "match_id"}
 SUFFIXES = ("_bucket", "_sum", "_count")
@@ -168,6 +170,8 @@ def check_metrics():
         text = doc.read_text()
         for m in re.finditer(r"`([^`\n]+)`", text):
             token = m.group(1)
+            if token.split("{")[0] in NOT_METRICS:
+                continue
             if re.fullmatch(r"[a-z][a-z0-9_]*_(total|seconds|bytes|up|paused|children|in_flight|info)(\{[^}]*\})?", token):
                 check_expr("docs/OPERATIONS.md", token, defined)
                 n += 1
@@ -322,6 +326,39 @@ def write_dashboard_rules(out):
     pathlib.Path(out).write_text("\n".join(lines) + "\n")
 
 
+# --- docs ------------------------------------------------------------------
+
+def github_slug(heading):
+    s = heading.strip().lower()
+    s = re.sub(r"[^\w\- ]", "", s)  # drops backticks, dots, slashes, parentheses
+    return s.replace(" ", "-")
+
+
+def check_docs():
+    doc = ROOT / "docs/OPERATIONS.md"
+    if not doc.exists():
+        bad("docs", "docs/OPERATIONS.md does not exist")
+        return
+    text = re.sub(r"```.*?```", "", doc.read_text(), flags=re.S)
+    slugs = {}
+    for h in re.findall(r"^#{1,6} (.+)$", text, re.M):
+        base = github_slug(h)
+        n = slugs.get(base, -1) + 1
+        slugs[base] = n
+    anchors = set()
+    for base, n in slugs.items():
+        anchors.add(base)
+        anchors.update(f"{base}-{i}" for i in range(1, n + 1))
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    for a in links:
+        if a not in anchors:
+            bad("docs", f"docs/OPERATIONS.md links to #{a}, which is no heading")
+    for a in set(re.findall(r'docs/OPERATIONS\.md "([^"]+)"', (ROOT / "deploy/prometheus/alerts.yaml").read_text())):
+        if github_slug(a) not in anchors:
+            bad("docs", f'alerts.yaml points to docs/OPERATIONS.md "{a}", which is no heading')
+    print(f"check docs: {len(links)} internal links and the alerts' section references resolve")
+
+
 # --- config tables ---------------------------------------------------------
 
 COMMANDS = ["supervise", "child", "migrate", "healthcheck", "publish"]
@@ -355,14 +392,16 @@ def config_table(binary, cmd):
         return None
     out = [f"<!-- generated from `collector {cmd} --help` by deploy/check.py --write-config; do not edit -->",
            "", "| Flag | Variable | Default | Meaning |", "| --- | --- | --- | --- |"]
+    zero = {"int": "0", "bool": "false", "duration": "0s"}  # pflag omits zero defaults
     for name, typ, env, default, desc in rows:
+        default = default or zero.get(typ, "")
         d = f"`{default}`" if default else "—"
         e = f"`{env}`" if env else "—"
         out.append(f"| `--{name}` ({typ}) | {e} | {d} | {desc.replace('|', '/')} |")
     return "\n".join(out)
 
 
-BLOCK = re.compile(r"(<!-- BEGIN CONFIG (\w+) -->\n)(.*?)(\n<!-- END CONFIG \2 -->)", re.S)
+BLOCK = re.compile(r"(<!-- BEGIN CONFIG (\w+) -->\n)(.*?)(<!-- END CONFIG \2 -->)", re.S)
 
 
 def check_config(binary, write):
@@ -385,7 +424,7 @@ def check_config(binary, write):
             return m.group(0)
         if m.group(3).strip() != table.strip():
             if write:
-                return m.group(1) + table + m.group(4)
+                return m.group(1) + table + "\n" + m.group(4)
             bad("config", f"the `collector {cmd}` table in docs/OPERATIONS.md differs from --help; run deploy/check.py --binary BIN --write-config")
         return m.group(0)
 
@@ -415,6 +454,7 @@ def main():
     check_build()
     check_komodo()
     check_dashboard()
+    check_docs()
     if args.binary:
         check_config(args.binary, False)
     else:
