@@ -6,8 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# promtool: the version is pinned so rule checks do not change under us.
+# Versions are pinned so checks do not change under us.
 PROMETHEUS_VERSION=v0.316.0   # Go module version of Prometheus 3.16's promtool
+KUSTOMIZE_VERSION=v5.7.1      # the newest kustomize that builds with Go 1.26
 
 if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
   apt-get update -qq
@@ -23,4 +24,6 @@ fi
 # a large part of Prometheus: allow several minutes.
 GOBIN="$root/deploy/tools/bin" go install "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_VERSION}"
 "$root/deploy/tools/bin/promtool" --version | head -n1
+GOBIN="$root/deploy/tools/bin" go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
+"$root/deploy/tools/bin/kustomize" version
 echo "install-lint-tools: done; run deploy/lint.sh"

@@ -13,6 +13,8 @@
 #                   configuration tables in docs/OPERATIONS.md
 #   promtool        alert rules, their unit tests, the dashboard's PromQL
 #                   ($PROMTOOL, then PATH, then deploy/tools/bin)
+#   kustomize       renders deploy/kubernetes, which k8scheck then checks
+#                   (PATH, then deploy/tools/bin)
 #   ShellCheck      the shell scripts in deploy/
 #   yamllint        every YAML file in deploy/
 #   file, ldd       the static-binary check in deploy/build-static.sh
@@ -101,6 +103,28 @@ if (( tools_built )); then
     fail "composecheck"
   fi
   if "$tmp/tools/k8scheck" deploy/kubernetes; then ok "deploy/kubernetes: strict API types and cross-references"; else fail "k8scheck"; fi
+fi
+
+# --- Kubernetes: the rendered kustomization ------------------------------------
+step "Kubernetes kustomization (kustomize build)"
+kustomize=""
+if have kustomize; then kustomize=$(command -v kustomize)
+elif [[ -x deploy/tools/bin/kustomize ]]; then kustomize=$root/deploy/tools/bin/kustomize
+fi
+if [[ -n "$kustomize" ]]; then
+  mkdir -p "$tmp/rendered"
+  if "$kustomize" build deploy/kubernetes >"$tmp/rendered/rendered.yaml"; then
+    ok "kustomize build deploy/kubernetes"
+    # Check what would be applied, with the Secret's example beside it.
+    cp deploy/kubernetes/secret.example.yaml "$tmp/rendered/"
+    if (( tools_built )); then
+      if "$tmp/tools/k8scheck" "$tmp/rendered"; then ok "rendered manifests: strict API types and cross-references"; else fail "k8scheck (rendered)"; fi
+    fi
+  else
+    fail "kustomize build"
+  fi
+else
+  skip "kustomize: not installed (deploy/install-lint-tools.sh puts it in deploy/tools/bin)"
 fi
 
 # --- Prometheus ----------------------------------------------------------------
