@@ -13,7 +13,7 @@ export CGO_ENABLED ?= 0
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/collector
+	$(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/collector
 
 # The README's test command: vet, then every test (unit, integration against
 # the local PostgreSQL and RabbitMQ, end-to-end with real child processes)
