@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# make bench — placeholder until the benchmark issue lands: runs the Go
-# microbenchmarks that exist so far. The end-to-end benchmark (publish K
-# modern matches, drain with --pool-size=1 and 2, report matches/minute,
-# latency percentiles, peak RSS, CPU per match and the gzip -dc floor) is
-# not written yet; see docs/PERFORMANCE.md.
+# make bench: Go microbenchmarks of the reader, each extractor and the store
+# (benchstat-compatible), then the end-to-end benchmark (cmd/bench): K modern
+# matches drained with --pool-size=1 and 2. Output goes to stdout and to
+# .bench/results.txt; compare runs with `benchstat old.txt new.txt`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "make bench: microbenchmarks only (end-to-end benchmark not implemented yet)"
-go test -run '^$' -bench . -benchmem -count "${BENCH_COUNT:-1}" ./child/... | tee "${BENCH_OUT:-/dev/stdout}" >/dev/null
+BIN=${1:-bin/collector}
+. .ci/services.sh
+start_postgres
+start_rabbitmq
+mkdir -p .bench
+out=.bench/results.txt
+: >"$out"
+echo "== microbenchmarks" >&2
+go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "${BENCH_COUNT:-1}" ./child/... | tee -a "$out"
+echo "== end to end" >&2
+go run ./cmd/bench -bin "$BIN" -matches "${BENCH_MATCHES:-40}" -pools "${BENCH_POOLS:-1,2}" | tee -a "$out"

@@ -225,7 +225,7 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 		s.ok.Add(1)
 		log.Info(fmt.Sprintf("[%s] Successfully processed match %s in %.2fs", s.cfg.WorkerID, res.MatchID, dur.Seconds()),
 			"outcome", res.Outcome.String(), "skip_reason", res.SkipReason, "rows", res.Rows,
-			"read_ms", res.Timings.Read.Milliseconds(), "extract_ms", res.Timings.Extract.Milliseconds(), "store_ms", res.Timings.Store.Milliseconds())
+			"read_ms", ms(res.Timings.Read), "extract_ms", ms(res.Timings.Extract), "store_ms", ms(res.Timings.Store), "child_total_ms", ms(res.Timings.Total))
 	case protocol.OutcomePermanent:
 		s.consecTransient.Store(0)
 		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
@@ -358,6 +358,9 @@ func (s *Supervisor) watchDatabase(ctx context.Context) {
 		}
 	}
 }
+
+// ms renders a duration as fractional milliseconds for logs.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // transientDelay grows with consecutive transient failures: 0.5s, 1s, 2s …
 // up to 30s.
