@@ -15,4 +15,4 @@ out=.bench/results.txt
 echo "== microbenchmarks" >&2
 go test -run '^$' -bench "${BENCH:-.}" -benchmem -count "${BENCH_COUNT:-1}" ./child/... | tee -a "$out"
 echo "== end to end" >&2
-go run ./cmd/bench -bin "$BIN" -matches "${BENCH_MATCHES:-40}" -pools "${BENCH_POOLS:-1,2}" | tee -a "$out"
+go run ./cmd/bench -bin "$BIN" -dir .bench/work -matches "${BENCH_MATCHES:-40}" -pools "${BENCH_POOLS:-1,2}" | tee -a "$out"
