@@ -42,6 +42,14 @@ const (
 	HasSafetyZonePosition
 	HasSafetyZoneRadius
 	HasGameStateElapsedTime
+	// HasIsGameInvalid: the reference's `isGame or is_game` is a string,
+	// list or object, so its `is_game < 1` raises TypeError and the whole
+	// match fails. Extractors that reach that test must fail the same way.
+	HasIsGameInvalid
+	HasDamageTypeCategory
+	HasDamageReason
+	HasDamageCauserName
+	HasVictimWeapon
 )
 
 // Vec3 is a location in centimetres, as telemetry carries it.
@@ -163,4 +171,10 @@ type Match struct {
 	TotalEvents int
 	// DecompressedBytes is the size of the JSON text that was parsed.
 	DecompressedBytes int64
+	// Mismatches counts kept fields whose JSON type was not the one
+	// telemetry uses (e.g. a string where a number belongs); each was
+	// treated as absent. FirstMismatch describes the first, for the log.
+	// See docs/PARITY.md ("Wrong-typed fields").
+	Mismatches    int
+	FirstMismatch string
 }
