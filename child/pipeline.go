@@ -46,7 +46,10 @@ var steps = []step{
 }
 
 func runLandings(in *stepInput, out *stepOutput) error {
-	rows := extract.Landings(in.events)
+	rows, err := extract.Landings(in.events)
+	if err != nil {
+		return err
+	}
 	out.count("landings", len(rows))
 	if len(rows) > 0 {
 		out.add(store.Landings{Info: in.info, Rows: rows})

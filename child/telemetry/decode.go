@@ -186,7 +186,8 @@ type decoder struct {
 	infos  []DamageInfo
 
 	// per-event state
-	ev        Event
+	ev        *Event // the slot being decoded
+	dirty     bool   // the next free slot held a dropped event
 	idx       int
 	tstate    [3]typeState
 	tkind     [3]Kind
@@ -346,7 +347,20 @@ func describe(c byte) string {
 // type is one we keep.
 func (d *decoder) event() error {
 	s := d.s
-	d.ev = Event{Index: int32(d.idx)}
+	// Decode straight into the next slot of the current chunk; a dropped
+	// event gives its slot back (and it is cleared before reuse).
+	if len(d.chunk) == cap(d.chunk) {
+		if d.chunk != nil {
+			d.chunks = append(d.chunks, d.chunk)
+		}
+		d.chunk, d.dirty = make([]Event, 0, eventChunk), false
+	}
+	d.chunk = d.chunk[:len(d.chunk)+1]
+	d.ev = &d.chunk[len(d.chunk)-1]
+	if d.dirty {
+		*d.ev, d.dirty = Event{}, false
+	}
+	d.ev.Index = int32(d.idx)
 	d.tstate = [3]typeState{}
 	d.fixed, d.skipRest = false, false
 	d.bad, d.badLoc, d.badSZP = 0, 0, false
@@ -425,7 +439,7 @@ func (d *decoder) finish(start int64) error {
 	if d.badSZP && kind == KindGameStatePeriodic {
 		return d.wrongType(start, "gameState.safetyZonePosition", "a non-empty non-object value where an object belongs")
 	}
-	ev := &d.ev
+	ev := d.ev
 	ev.Kind = kind
 	// LogItemUse carries `item`, LogPlayerAttack `weapon`.
 	it := d.item
@@ -433,13 +447,6 @@ func (d *decoder) finish(start int64) error {
 		it = d.weapon
 	}
 	ev.ItemID, ev.ItemSubCategory = it.id, it.subCat
-	if len(d.chunk) == cap(d.chunk) {
-		if d.chunk != nil {
-			d.chunks = append(d.chunks, d.chunk)
-		}
-		d.chunk = make([]Event, 0, eventChunk)
-	}
-	d.chunk = append(d.chunk, *ev)
 	d.kept++
 	return nil
 }
@@ -460,6 +467,7 @@ func (d *decoder) wrongType(start int64, name, what string) error {
 
 // drop forgets an event we do not keep, returning its slab space.
 func (d *decoder) drop() {
+	d.chunk, d.dirty = d.chunk[:len(d.chunk)-1], true
 	if d.charsMark <= len(d.chars) {
 		clear(d.chars[d.charsMark:])
 		d.chars = d.chars[:d.charsMark]
@@ -472,7 +480,7 @@ func (d *decoder) drop() {
 
 // field decodes the value of top-level key f.
 func (d *decoder) field(f field) error {
-	ev := &d.ev
+	ev := d.ev
 	switch f {
 	case fT, fType, fEventType:
 		return d.typeKey(int(f - fT))

@@ -245,7 +245,7 @@ func (d *decoder) itemObj(f field, dst *itemVal) error {
 // gameState decodes LogGameStatePeriodic.gameState.
 func (d *decoder) gameState() error {
 	s := d.s
-	ev := &d.ev
+	ev := d.ev
 	ev.GameState = GameState{}
 	ev.Has &^= HasGameState | HasGameStateElapsedTime | HasSafetyZonePosition | HasSafetyZoneRadius
 	d.bad &^= bit(fGameState)
@@ -323,7 +323,7 @@ func (d *decoder) common() error {
 	if err != nil {
 		return err
 	}
-	ev := &d.ev
+	ev := d.ev
 	ev.Has &^= HasIsGame | HasIsGameInvalid
 	ev.IsGame = 0
 	if c != '{' {

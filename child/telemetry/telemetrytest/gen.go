@@ -176,9 +176,17 @@ func (g *gen) item(id, cat, sub string) string {
 
 var weapons = []string{"WeapHK416_C", "WeapAK47_C", "WeapSCAR-L_C", "WeapMini14_C", "WeapKar98k_C", "WeapUMP_C", "WeapM16A4_C", "WeapBerylM762_C"}
 
+func (g *gen) vehicleObj() string {
+	if g.r.IntN(2) == 0 {
+		return "null"
+	}
+	return fmt.Sprintf(`{"vehicleType":"WheeledVehicle","vehicleId":"Uaz_A_01_C","vehicleUniqueId":%d,"healthPercent":%s,"feulPercent":%s,"altitudeAbs":%s,"altitudeRel":%s,"velocity":%s,"seatIndex":0,"isWheelsInAir":false,"isInWaterVolume":false,"isEngineOn":true}`,
+		g.r.IntN(10000), f(g.r.Float64()*100), f(g.r.Float64()*100), f(g.r.Float64()*5000), f(g.r.Float64()*100), f(g.r.Float64()*3000))
+}
+
 func (g *gen) position(p *player) {
-	fmt.Fprintf(&g.b, `{"character":%s,"vehicle":null,"elapsedTime":%d,"numAlivePlayers":%d,%s,"_D":"%s","_T":"LogPlayerPosition"}`,
-		g.char(p), int(g.elapsed), 60+g.r.IntN(40), g.common(), g.ts(0))
+	fmt.Fprintf(&g.b, `{"character":%s,"vehicle":%s,"elapsedTime":%d,"numAlivePlayers":%d,%s,"_D":"%s","_T":"LogPlayerPosition"}`,
+		g.char(p), g.vehicleObj(), int(g.elapsed), 60+g.r.IntN(40), g.common(), g.ts(0))
 }
 
 func (g *gen) attack(p *player) {
@@ -187,8 +195,8 @@ func (g *gen) attack(p *player) {
 	if g.r.IntN(20) == 0 {
 		sub, id = "Throwable", "Item_Weapon_Grenade_C"
 	}
-	fmt.Fprintf(&g.b, `{"attackId":%d,"fireWeaponStackCount":%d,"attacker":%s,"attackType":"Weapon","weapon":%s,"vehicle":null,%s,"_D":"%s","_T":"LogPlayerAttack"}`,
-		g.r.IntN(1<<30), g.r.IntN(300), g.char(p), g.item(id, "Weapon", sub), g.common(), g.ts(0))
+	fmt.Fprintf(&g.b, `{"attackId":%d,"fireWeaponStackCount":%d,"attacker":%s,"attackType":"Weapon","weapon":%s,"vehicle":%s,%s,"_D":"%s","_T":"LogPlayerAttack"}`,
+		g.r.IntN(1<<30), g.r.IntN(300), g.char(p), g.item(id, "Weapon", sub), g.vehicleObj(), g.common(), g.ts(0))
 }
 
 func (g *gen) simple(t string, p *player) {
