@@ -62,7 +62,18 @@ func Match(o Options) []byte {
 	n := 1
 	dbno := 1
 	var knocked []int
+	landed := false
 	for n < o.Events {
+		if !landed && g.elapsed > 405 {
+			// Everyone lands once the first circle is up (isGame 1).
+			landed = true
+			for _, p := range g.players {
+				fmt.Fprintf(b, `,{"character":%s,"distance":%s,%s,"_D":"%s","_T":"LogParachuteLanding"}`,
+					g.char(p), f(g.r.Float64()*3000), g.common(), g.ts(0))
+				n++
+			}
+			continue
+		}
 		g.elapsed += 0.033 + g.r.Float64()*0.02
 		b.WriteByte(',')
 		n++
