@@ -85,9 +85,14 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 		}
 	}
 	// Refuse paths outside the telemetry directory before touching the
-	// database: a bad message must not cost a query.
+	// database: a hostile message must not cost a query. Other file problems
+	// (missing, unreadable) surface when the file is read, after the gate,
+	// and mark the match failed as the reference does.
 	if _, err := telemetry.ResolvePath(p.cfg.TelemetryDir, msg.FilePath); err != nil {
-		return classifyRead(err)
+		var te *telemetry.Error
+		if errors.As(err, &te) && te.Kind == telemetry.ErrOutsideDir {
+			return classifyRead(err)
+		}
 	}
 
 	state, err := p.store.MatchState(ctx, msg.MatchID)

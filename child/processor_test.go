@@ -1,183 +1,166 @@
-package child
+package child_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
-	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
+	"github.com/pewstats/collector/child"
+	"github.com/pewstats/collector/child/schema"
 	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/child/store/storetest"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 	"github.com/pewstats/collector/protocol"
 )
 
-var tables = []string{"landings", "kill_positions", "weapon_kill_events", "player_damage_events", "player_knock_events", "player_finishing_summary"}
-
-type crashWriter struct{ cancel context.CancelFunc }
-
-func (crashWriter) Table() string { return "crash" }
-func (c crashWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
-	if c.cancel != nil {
-		c.cancel() // the child is told to stop mid-transaction
-		_, err := tx.ExecContext(ctx, "SELECT 1")
-		return 0, err
-	}
-	return 0, errors.New("simulated crash before commit")
+type fixture struct {
+	db   *sql.DB
+	dir  string
+	proc *child.Processor
 }
 
-// TestProcessTwiceAfterCrash processes one real-shaped match through the
-// whole child: a crash after extraction (failing writer, then a cancelled
-// context mid-transaction) leaves nothing; the retry writes every table;
-// processing the same message again writes nothing more.
-func TestProcessTwiceAfterCrash(t *testing.T) {
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
 	name := storetest.NewDatabase(t)
 	db := storetest.Open(t, name)
-	storetest.CreateReferenceTables(t, db)
-	if _, err := db.Exec(`INSERT INTO matches (match_id, game_type) VALUES ('m1', 'competitive');
-		INSERT INTO players VALUES ('account.0', 'Player_000'), ('account.1', 'Player_007'), ('account.2', 'Player_042')`); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	js := telemetrytest.Match(telemetrytest.Options{Seed: 5, Events: 12000})
-	if err := os.WriteFile(filepath.Join(dir, "m1.json.gz"), telemetrytest.Gzip(js, true), 0o644); err != nil {
+	if _, err := schema.Migrate(context.Background(), db, nil); err != nil {
 		t.Fatal(err)
 	}
 	p := storetest.FromEnv()
-	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: p.PortNumber(), DB: name, User: p.User, Password: p.Password, MinConns: 1, MaxConns: 2})
+	port, _ := strconv.Atoi(p.Port)
+	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: port, User: p.User, Password: p.Password, DB: name, MinConns: 1, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	dir := t.TempDir()
+	return &fixture{db: db, dir: dir, proc: child.NewProcessor(st, child.Config{TelemetryDir: dir, MaxTelemetryBytes: 1 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+}
+
+const landingsJSON = `[{"_T":"LogParachuteLanding","character":{"name":"a","teamId":1,"location":{"x":1,"y":2,"z":3},"accountId":"account.a"},"common":{"isGame":1}},
+{"_T":"LogParachuteLanding","character":{"name":"b","teamId":2,"location":{"x":1,"y":2,"z":3},"accountId":"account.b"},"common":{"isGame":1}}]`
+
+func (f *fixture) file(t *testing.T, name, content string, gz bool) {
+	t.Helper()
+	b := []byte(content)
+	if gz {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		b = buf.Bytes()
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) match(t *testing.T, id, gameType string) {
+	t.Helper()
+	if _, err := f.db.Exec(`INSERT INTO matches (match_id, map_name, game_mode, match_datetime, game_type) VALUES ($1,'Baltic_Main','squad-fpp',now(),$2)`, id, gameType); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) run(t *testing.T, body string) *protocol.Result {
+	t.Helper()
+	res, err := f.proc.Process(context.Background(), &protocol.Job{Body: []byte(body), Attempt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func (f *fixture) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestProcessorGateAndOutcomes(t *testing.T) {
+	f := newFixture(t)
+	f.file(t, "m.json.gz", landingsJSON, true)
+	f.file(t, "plain.json", landingsJSON, false)
+	f.file(t, "empty.json", "", false)
+	f.match(t, "comp", "competitive")
+	f.match(t, "off", "official")
+	f.match(t, "arcade", "arcade")
+	f.match(t, "nulltype", "")
+	f.db.Exec(`UPDATE matches SET game_type = NULL WHERE match_id = 'nulltype'`)
+	f.match(t, "bad", "competitive")
+
+	tests := []struct {
+		name, body  string
+		outcome     protocol.Outcome
+		errType     string
+		skipReason  string
+		landingRows int64
+	}{
+		{"competitive processed", `{"match_id":"comp","file_path":"m.json.gz"}`, protocol.OutcomeSuccess, "", "", 2},
+		{"official processed, plain JSON", `{"match_id":"off","file_path":"plain.json"}`, protocol.OutcomeSuccess, "", "", 2},
+		{"arcade skipped", `{"match_id":"arcade","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=arcade", 0},
+		{"NULL game type skipped as unknown", `{"match_id":"nulltype","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=unknown", 0},
+		{"unknown match skipped as unknown", `{"match_id":"nope","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=unknown", 0},
+		{"second run writes nothing new", `{"match_id":"comp","file_path":"m.json.gz"}`, protocol.OutcomeSuccess, "", "", 0},
+		{"missing match_id", `{"file_path":"m.json.gz"}`, protocol.OutcomePermanent, "ValidationError", "", 0},
+		{"missing file_path", `{"match_id":"comp"}`, protocol.OutcomePermanent, "ValidationError", "", 0},
+		{"not an object", `[1,2]`, protocol.OutcomePermanent, "ValidationError", "", 0},
+		{"outside the telemetry dir", `{"match_id":"comp","file_path":"/etc/hostname"}`, protocol.OutcomePermanent, "FileOutsideTelemetryDir", "", 0},
+		{"empty file", `{"match_id":"bad","file_path":"empty.json"}`, protocol.OutcomePermanent, "EmptyFile", "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.run(t, tc.body)
+			if res.Outcome != tc.outcome || res.ErrorType != tc.errType || res.SkipReason != tc.skipReason {
+				t.Fatalf("got outcome=%s type=%q skip=%q (%s), want %s %q %q", res.Outcome, res.ErrorType, res.SkipReason, res.ErrorMessage, tc.outcome, tc.errType, tc.skipReason)
+			}
+			if res.Rows["landings"] != tc.landingRows {
+				t.Fatalf("landings written = %d, want %d", res.Rows["landings"], tc.landingRows)
+			}
+		})
+	}
+	if n := f.count(t, `SELECT count(*) FROM landings WHERE match_id = 'comp'`); n != 2 {
+		t.Fatalf("comp has %d landings after two runs, want 2", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM matches WHERE match_id = 'bad' AND status = 'failed' AND error_message LIKE 'Telemetry processing failed: %EmptyFile%'`); n != 1 {
+		t.Fatal("the bad match is not marked failed with the reference's message prefix")
+	}
+	if n := f.count(t, `SELECT count(*) FROM matches WHERE match_id = 'arcade' AND status = 'discovered'`); n != 1 {
+		t.Fatal("a skipped match must be left untouched")
+	}
+}
+
+// A child whose database is down reports a transient failure, not a
+// permanent one, so the message is retried rather than dead-lettered.
+func TestProcessorDatabaseDownIsTransient(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "m.json"), []byte(landingsJSON), 0o644)
+	st, err := store.Open(context.Background(), store.Config{Host: "127.0.0.1", Port: 1, User: "postgres", DB: "x", MinConns: 0, MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	proc := NewProcessor(st, Config{TelemetryDir: dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	job := &protocol.Job{Attempt: 1, Body: []byte(`{"match_id":"m1","file_path":"m1.json.gz","map_name":"Baltic_Main","game_mode":"squad-fpp","match_datetime":"2025-10-07T12:00:00Z"}`)}
-
-	counts := func() map[string]int {
-		out := map[string]int{}
-		for _, table := range tables {
-			var n int
-			if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			out[table] = n
-		}
-		return out
-	}
-	flags := func() string {
-		var s string
-		if err := db.QueryRow(`SELECT concat_ws(',', landings_processed, kills_processed, weapons_processed,
-			damage_processed, finishing_processed, status) FROM matches`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-
-	orig := steps
-	defer func() { steps = orig }()
-	for _, crash := range []string{"writer", "cancel"} {
-		ctx, cancel := context.WithCancel(context.Background())
-		w := crashWriter{}
-		if crash == "cancel" {
-			w.cancel = cancel
-		}
-		steps = append(append([]step{}, orig...), step{name: "crash", run: func(_ *stepInput, out *stepOutput) error {
-			out.add(w)
-			return nil
-		}})
-		res, err := proc.Process(ctx, job)
-		cancel()
-		if err != nil || res.Outcome != protocol.OutcomeTransient {
-			t.Fatalf("%s crash: outcome %v err %v (%s)", crash, res.Outcome, err, res.ErrorMessage)
-		}
-		for table, n := range counts() {
-			if n != 0 {
-				t.Errorf("%s crash left %d rows in %s", crash, n, table)
-			}
-		}
-		if f := flags(); f != "f,f,f,f,f,discovered" {
-			t.Errorf("%s crash left flags %s", crash, f)
-		}
-	}
-	steps = orig
-
-	res, err := proc.Process(context.Background(), job)
-	if err != nil || res.Outcome != protocol.OutcomeSuccess {
-		t.Fatalf("outcome %v err %v (%s)", res.Outcome, err, res.ErrorMessage)
-	}
-	first := counts()
-	for table, n := range first {
-		if n == 0 {
-			t.Errorf("%s is empty after processing", table)
-		}
-		if res.Rows[table] != int64(n) {
-			t.Errorf("%s: result says %d rows, table has %d", table, res.Rows[table], n)
-		}
-	}
-	for _, label := range []string{"landings", "kills", "weapon_kills", "damage", "knock_events", "finishing_summaries"} {
-		if res.EventsExtracted[label] == 0 {
-			t.Errorf("no %s counted: %v", label, res.EventsExtracted)
-		}
-	}
-	if f := flags(); f != "t,t,t,t,t,completed" {
-		t.Errorf("flags %s", f)
-	}
-
-	res, err = proc.Process(context.Background(), job)
-	if err != nil || res.Outcome != protocol.OutcomeSuccess {
-		t.Fatalf("second run: outcome %v err %v (%s)", res.Outcome, err, res.ErrorMessage)
-	}
-	if again := counts(); !equal(again, first) {
-		t.Errorf("second run changed row counts: %v -> %v", first, again)
-	}
-	var dups int
-	if err := db.QueryRow(`SELECT count(*) FROM (SELECT dbno_id FROM player_knock_events GROUP BY dbno_id HAVING count(*) > 1) d`).Scan(&dups); err != nil || dups != 0 {
-		t.Errorf("duplicate knock rows: %d (%v)", dups, err)
-	}
-}
-
-func equal(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// TestProcessBadIsGameFailsMatch: a string isGame on a counted kill is the
-// reference's TypeError: a permanent failure recorded on the match.
-func TestProcessBadIsGameFailsMatch(t *testing.T) {
-	name := storetest.NewDatabase(t)
-	db := storetest.Open(t, name)
-	storetest.CreateReferenceTables(t, db)
-	if _, err := db.Exec(`INSERT INTO matches (match_id, game_type) VALUES ('m2', 'official')`); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	bad := `[{"_T":"LogPlayerKillV2","common":{"isGame":"2"},"victim":{"accountId":"account.v","name":"V"}}]`
-	if err := os.WriteFile(filepath.Join(dir, "m2.json"), []byte(bad), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := storetest.FromEnv()
-	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: p.PortNumber(), DB: name, User: p.User, Password: p.Password})
+	proc := child.NewProcessor(st, child.Config{TelemetryDir: dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	res, err := proc.Process(context.Background(), &protocol.Job{Body: []byte(`{"match_id":"m","file_path":"m.json"}`), Attempt: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	proc := NewProcessor(st, Config{TelemetryDir: dir}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	res, err := proc.Process(context.Background(), &protocol.Job{Attempt: 1, Body: []byte(`{"match_id":"m2","file_path":"m2.json"}`)})
-	if err != nil || res.Outcome != protocol.OutcomePermanent || res.ErrorType != "WrongFieldType" {
-		t.Fatalf("outcome %v type %q err %v (%s)", res.Outcome, res.ErrorType, err, res.ErrorMessage)
+	if res.Outcome != protocol.OutcomeTransient || res.ErrorType != "DatabaseUnavailable" {
+		t.Fatalf("got %s %q (%s), want transient DatabaseUnavailable", res.Outcome, res.ErrorType, res.ErrorMessage)
 	}
-	var status, msg string
-	if err := db.QueryRow(`SELECT status, error_message FROM matches`).Scan(&status, &msg); err != nil || status != "failed" {
-		t.Fatalf("status %q (%v)", status, err)
+	if err := proc.Ping(context.Background()); err == nil {
+		t.Fatal("ping succeeded against a closed port")
 	}
 }

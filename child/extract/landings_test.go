@@ -1,33 +1,73 @@
 package extract
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/pewstats/collector/child/telemetry"
 )
 
-func TestLandings(t *testing.T) {
-	events := decode(t,
-		`{"_T":"LogParachuteLanding","common":{"isGame":0.5},"character":`+ch("Early", 1, "account.e", 1, 2, 3)+`}`,
-		`{"_T":"LogParachuteLanding","common":{"isGame":1},"character":`+ch("P", 7, "account.p", 10.5, 20.25, 30)+`}`,
-		`{"_T":"LogParachuteLanding","common":{"isGame":1.5},"character":`+ch("P again", 7, "account.p", 0, 0, 0)+`}`,
-		`{"_T":"LogParachuteLanding","common":{"isGame":1},"character":{"accountId":"ai.5","name":"bot"}}`,
-		`{"_T":"LogParachuteLanding","common":{"isGame":1},"character":{"accountId":"","teamId":0}}`,
-		`{"_T":"LandParachute","common":{"isGame":0,"is_game":2},"character":{"accountId":"accountX"}}`,
-		`{"_T":"LogParachuteLanding","common":{"isGame":"1"},"character":{"accountId":"ai.6"}}`,
-	)
-	got, err := Landings(events)
+func readEvents(t *testing.T, jsonText string) []telemetry.Event {
+	t.Helper()
+	m, err := telemetry.Read(context.Background(), strings.NewReader(jsonText), "test.json", 1<<20)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("read: %v", err)
 	}
-	want := []Landing{
-		{PlayerID: "account.p", PlayerName: "P", HasName: true, TeamID: 7, HasTeamID: true, X: 10.5, Y: 20.25, Z: 30, HasX: true, HasY: true, HasZ: true, IsGame: 1},
-		{PlayerID: "accountX", IsGame: 2},
-	}
-	same(t, got, want)
+	return m.Events
+}
 
-	bad := decode(t, `{"_T":"LogParachuteLanding","common":{"isGame":"1"},"character":{"accountId":"account.q"}}`)
-	if _, err := Landings(bad); telemetry.KindOf(err) != telemetry.ErrWrongType {
-		t.Fatalf("err = %v", err)
+func TestLandings(t *testing.T) {
+	land := func(name, account, isGame string, extra string) string {
+		return `{"_T":"LogParachuteLanding","character":{"name":"` + name + `","teamId":7,"health":100,"location":{"x":1.5,"y":2.5,"z":3.5},"accountId":"` + account + `"` + extra + `},"common":{"isGame":` + isGame + `},"_D":"2024-05-01T12:00:01.1234567Z"}`
+	}
+	tests := []struct {
+		name  string
+		input string
+		want  []string // player ids, in order
+	}{
+		{"a real landing", `[` + land("a", "account.a", "1", "") + `]`, []string{"account.a"}},
+		{"legacy LandParachute type", `[{"_T":"LandParachute","character":{"name":"a","accountId":"account.a"},"common":{"isGame":1}}]`, []string{"account.a"}},
+		{"_T last in the object", `[{"character":{"name":"a","accountId":"account.a"},"common":{"isGame":2},"_T":"LogParachuteLanding"}]`, []string{"account.a"}},
+		{"deduplicated by player: first landing wins", `[` + land("a", "account.a", "1", "") + `,` + land("a", "account.a", "1.5", "") + `]`, []string{"account.a"}},
+		{"bots (ai.*) are not players", `[` + land("bot", "ai.12", "1", "") + `]`, nil},
+		{"empty account id (sentinel) skipped", `[` + land("", "", "1", "") + `]`, nil},
+		{"prefix is 'account', not 'account.'", `[` + land("x", "accountX", "1", "") + `]`, []string{"accountX"}},
+		{"plane phase isGame 0.1 skipped", `[` + land("a", "account.a", "0.10000000149011612", "") + `]`, nil},
+		{"isGame 0 skipped", `[` + land("a", "account.a", "0", "") + `]`, nil},
+		{"isGame 0.5 skipped, a later 1.0 landing kept", `[` + land("a", "account.a", "0.5", "") + `,` + land("a", "account.a", "1", "") + `]`, []string{"account.a"}},
+		{"missing common skipped", `[{"_T":"LogParachuteLanding","character":{"name":"a","accountId":"account.a"}}]`, nil},
+		{"other event types ignored", `[{"_T":"LogPlayerPosition","character":{"name":"a","accountId":"account.a"},"common":{"isGame":1}}]`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Landings(readEvents(t, tc.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, l := range got {
+				ids = append(ids, l.PlayerID)
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("landings = %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}
+
+func TestLandingColumns(t *testing.T) {
+	got, err := Landings(readEvents(t, `[{"_T":"LogParachuteLanding","character":{"name":"alice","teamId":7,"location":{"x":1.5,"y":2.5,"z":3.5},"accountId":"account.a"},"common":{"isGame":1.5}},
+		{"_T":"LogParachuteLanding","character":{"name":"bob","accountId":"account.b","location":{}},"common":{"isGame":1}}]`))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %d landings (%v)", len(got), err)
+	}
+	a := got[0]
+	if a.PlayerName != "alice" || !a.HasName || a.TeamID != 7 || !a.HasTeamID || a.X != 1.5 || a.Y != 2.5 || a.Z != 3.5 || !a.HasX || a.IsGame != 1.5 {
+		t.Fatalf("alice = %+v", a)
+	}
+	b := got[1]
+	if b.HasTeamID || b.HasX || b.HasY || b.HasZ {
+		t.Fatalf("bob has no team and an empty location; the columns must be NULL: %+v", b)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -27,6 +28,10 @@ func Classify(err error) error {
 	if errors.As(err, &pe) {
 		class, typ := classifyCode(string(pe.Code))
 		return failure.New(class, typ, err)
+	}
+	// context errors first: DeadlineExceeded also satisfies net.Error.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return failure.New(failure.Transient, "Interrupted", err)
 	}
 	var ne net.Error
 	var oe *net.OpError

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,13 @@ type TableWriter interface {
 	Table() string
 	// Write writes the rows and returns how many were stored.
 	Write(ctx context.Context, tx *sql.Tx) (int64, error)
+}
+
+// Gated is implemented by writers whose rows belong to a processing flag.
+// CommitMatch skips such a writer when the flag turns out to be set already
+// (a concurrent delivery of the same match committed first).
+type Gated interface {
+	Gate(Flags) bool
 }
 
 // FlagUpdate says which processing flags to set. A flag is only ever set to
@@ -39,7 +47,21 @@ func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []Table
 		return w, Classify(fmt.Errorf("store: begin transaction for match %s: %w", matchID, err))
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	// Two deliveries of one match can run at once in different children.
+	// A transaction-scoped advisory lock on the match id serializes them
+	// (it works whether or not the matches row exists), and the flags are
+	// re-read under it so the second one writes only what the first did not.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))`, matchID); err != nil {
+		return w, Classify(fmt.Errorf("store: lock match %s: %w", matchID, err))
+	}
+	current, err := readFlags(ctx, tx, matchID)
+	if err != nil {
+		return w, Classify(fmt.Errorf("store: re-read flags of match %s: %w", matchID, err))
+	}
 	for _, tw := range writers {
+		if g, ok := tw.(Gated); ok && g.Gate(current) {
+			continue
+		}
 		start := time.Now()
 		n, err := tw.Write(ctx, tx)
 		w.Duration[tw.Table()] += time.Since(start)
@@ -71,6 +93,22 @@ func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []Table
 	}
 	w.Duration["matches"] += time.Since(start)
 	return w, nil
+}
+
+func readFlags(ctx context.Context, tx *sql.Tx, matchID string) (Flags, error) {
+	var land, kills, weapons, damage, finish, fig sql.NullBool
+	err := tx.QueryRowContext(ctx, `
+		SELECT landings_processed, kills_processed, weapons_processed,
+		       damage_processed, finishing_processed, fights_processed
+		FROM matches WHERE match_id = $1`, matchID).
+		Scan(&land, &kills, &weapons, &damage, &finish, &fig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Flags{}, nil
+	}
+	if err != nil {
+		return Flags{}, err
+	}
+	return Flags{Landings: land.Bool, Kills: kills.Bool, Weapons: weapons.Bool, Damage: damage.Bool, Finishing: finish.Bool, Fights: fig.Bool}, nil
 }
 
 // CopyRows bulk-loads n rows into table with COPY FROM STDIN. row(i) returns

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pewstats/collector/child/extract"
+	"github.com/pewstats/collector/child/schema"
 	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/child/store/storetest"
 )
@@ -17,14 +19,17 @@ import (
 // one match row.
 func openStore(t *testing.T) (*store.Store, *sql.DB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
 	name := storetest.NewDatabase(t)
 	db := storetest.Open(t, name)
-	storetest.CreateReferenceTables(t, db)
-	if _, err := db.Exec(`INSERT INTO matches (match_id, game_type) VALUES ('m1', 'competitive')`); err != nil {
+	migrate(t, db)
+	if _, err := db.Exec(`INSERT INTO matches (match_id, map_name, game_mode, match_datetime, game_type) VALUES ('m1', 'Baltic_Main', 'squad-fpp', now(), 'competitive')`); err != nil {
 		t.Fatal(err)
 	}
 	p := storetest.FromEnv()
-	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: p.PortNumber(), DB: name, User: p.User, Password: p.Password, MinConns: 1, MaxConns: 2})
+	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: portOf(p), DB: name, User: p.User, Password: p.Password, MinConns: 1, MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,4 +258,17 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	}
 	expect(t, row(t, db, `SELECT kills_processed, finishing_processed, status FROM matches`),
 		"kills_processed=false", "finishing_processed=false", "status=discovered")
+}
+
+// migrate creates the project's schema (child/schema) in a test database.
+func migrate(t *testing.T, db *sql.DB) {
+	t.Helper()
+	if _, err := schema.Migrate(context.Background(), db, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func portOf(p storetest.Params) int {
+	n, _ := strconv.Atoi(p.Port)
+	return n
 }

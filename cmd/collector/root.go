@@ -34,6 +34,8 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// A malformed flag is a usage error (exit 2), like a malformed variable.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usagef("%v", err) })
 	root.AddCommand(newVersionCmd())
 	for _, add := range extraCommands {
 		root.AddCommand(add())

@@ -1,0 +1,56 @@
+# collector — see README.md. Every target works on a fresh machine with Go,
+# a local PostgreSQL and a local RabbitMQ (.ci/run starts them if needed).
+
+GO        ?= go
+BIN       ?= bin/collector
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The same flags as the Dockerfile: a static, reproducible binary.
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+export CGO_ENABLED ?= 0
+
+.PHONY: all build test test-short lint proto demo bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/collector
+
+# The README's test command: vet, then every test (unit, integration against
+# the local PostgreSQL and RabbitMQ, end-to-end with real child processes)
+# under the race detector. Fuzz seed corpora run as ordinary tests.
+test:
+	$(GO) vet ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+# Unit tests only (no services needed).
+test-short:
+	$(GO) test -short -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt wants to change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if [ -x deploy/lint.sh ]; then deploy/lint.sh; fi
+
+# Regenerate the gRPC contract. Needs protoc (Debian: protobuf-compiler) and
+# the two Go plugins at the versions pinned here.
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+proto:
+	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler"; exit 1; }
+	GOBIN=$(CURDIR)/bin $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(CURDIR)/bin $(GO) install $(PROTOC_GEN_GO_GRPC)
+	PATH=$(CURDIR)/bin:$$PATH protoc -I protocol \
+		--go_out=protocol/collectorpb --go_opt=paths=source_relative \
+		--go-grpc_out=protocol/collectorpb --go-grpc_opt=paths=source_relative \
+		protocol/collector.proto
+
+# The README's first command: generate matches, publish them, run the
+# supervisor until the queue is drained, print what was written.
+demo: build
+	./scripts/demo.sh $(BIN)
+
+bench: build
+	./scripts/bench.sh $(BIN)
+
+clean:
+	rm -rf bin .demo .bench

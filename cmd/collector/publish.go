@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/spf13/cobra"
+
+	"github.com/pewstats/collector/supervisor/consumer"
+)
+
+func init() { extraCommands = append(extraCommands, newPublishCmd) }
+
+// amqpOptions are the broker settings shared by publish and failed.
+type amqpOptions struct {
+	host, user, password, vhost, environment string
+	port                                     int
+}
+
+func (o *amqpOptions) register(f *envFlags) {
+	f.String(&o.host, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
+	f.Int(&o.port, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
+	f.String(&o.user, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
+	f.String(&o.password, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password")
+	f.String(&o.vhost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
+	f.String(&o.environment, "environment", "ENVIRONMENT", "development", "environment suffix of the queue names")
+}
+
+func (o *amqpOptions) config() consumer.Config {
+	return consumer.Config{Host: o.host, Port: o.port, User: o.user, Password: o.password, VHost: o.vhost, Environment: o.environment}
+}
+
+// dialConfirm opens a connection and a confirm-mode channel.
+func (o *amqpOptions) dialConfirm() (*amqp.Connection, *amqp.Channel, error) {
+	cfg := o.config()
+	conn, err := amqp.Dial(cfg.URL())
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("open channel: %w", err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("enable confirms: %w", err)
+	}
+	return conn, ch, nil
+}
+
+func newPublishCmd() *cobra.Command {
+	o := &amqpOptions{}
+	var file string
+	var purge bool
+	cmd := &cobra.Command{
+		Use:   "publish",
+		Short: "Publish telemetry messages (one JSON object per line) to match.processing.<ENVIRONMENT>",
+		Long: `publish sends messages the way the telemetry download worker does: persistent,
+through the default exchange, routed to match.processing.<ENVIRONMENT> (declared
+durable if missing), waiting for the broker's confirm of each. Use it to feed
+a test environment or to replay messages by hand.`,
+		Args: cobra.NoArgs,
+	}
+	f := newEnvFlags(cmd)
+	o.register(f)
+	cmd.Flags().StringVar(&file, "messages", "-", "file with one message JSON per line ('-' = stdin)")
+	cmd.Flags().BoolVar(&purge, "purge-first", false, "empty the processing and failed queues first (test environments only)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := f.apply(); err != nil {
+			return err
+		}
+		var in io.Reader = os.Stdin
+		if file != "-" {
+			fh, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer fh.Close()
+			in = fh
+		}
+		if purge {
+			if err := purgeQueues(o); err != nil {
+				return err
+			}
+		}
+		n, err := publishLines(cmd.Context(), o, in)
+		fmt.Fprintf(cmd.ErrOrStderr(), "published %d messages to %s\n", n, o.config().ProcessingQueue())
+		return err
+	}
+	return cmd
+}
+
+func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error) {
+	conn, ch, err := o.dialConfirm()
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	queue := o.config().ProcessingQueue()
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		return 0, fmt.Errorf("declare %s: %w", queue, err)
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	n := 0
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var id struct {
+			MatchID string `json:"match_id"`
+		}
+		_ = json.Unmarshal(line, &id)
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		conf, err := ch.PublishWithDeferredConfirmWithContext(pctx, "", queue, false, false, amqp.Publishing{
+			ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id.MatchID, Timestamp: time.Now(), Body: append([]byte(nil), line...),
+		})
+		if err != nil {
+			cancel()
+			return n, fmt.Errorf("publish message %d: %w", n+1, err)
+		}
+		ok, err := conf.WaitContext(pctx)
+		cancel()
+		if err != nil || !ok {
+			return n, fmt.Errorf("broker did not confirm message %d: %v", n+1, err)
+		}
+		n++
+	}
+	return n, sc.Err()
+}
+
+func purgeQueues(o *amqpOptions) error {
+	conn, ch, err := o.dialConfirm()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cfg := o.config()
+	for _, q := range []string{cfg.ProcessingQueue(), cfg.FailedQueue()} {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("declare %s: %w", q, err)
+		}
+		if _, err := ch.QueuePurge(q, false); err != nil {
+			return fmt.Errorf("purge %s: %w", q, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/spf13/cobra"
+
+	"github.com/pewstats/collector/child"
+	"github.com/pewstats/collector/supervisor"
+	"github.com/pewstats/collector/supervisor/consumer"
+	"github.com/pewstats/collector/supervisor/pool"
+)
+
+func init() { extraCommands = append(extraCommands, newSuperviseCmd) }
+
+type superviseOptions struct {
+	db        dbOptions
+	log       logOptions
+	telemetry telemetryOptions
+
+	poolSize    int
+	workerID    string
+	environment string
+	metricsAddr string
+	prefetch    int
+
+	rmqHost, rmqUser, rmqPassword, rmqVHost string
+	rmqPort                                 int
+
+	taskTimeout      *durationValue
+	shutdownGrace    *durationValue
+	maxChildMemory   *bytesValue
+	maxTasksPerChild int
+	maxAttempts      int
+	maxStartFailures int
+	backoffBase      *durationValue
+	backoffMax       *durationValue
+	reattach         string
+	testHooks        bool
+}
+
+func newSuperviseCmd() *cobra.Command {
+	o := &superviseOptions{
+		taskTimeout:    newDuration(5 * time.Minute),
+		shutdownGrace:  newDuration(25 * time.Second),
+		maxChildMemory: newBytes(1 << 30),
+		backoffBase:    newDuration(250 * time.Millisecond),
+		backoffMax:     newDuration(30 * time.Second),
+	}
+	cmd := &cobra.Command{
+		Use:   "supervise",
+		Short: "Consume match.processing.<ENVIRONMENT> and process matches in a pool of child processes",
+		Long: `supervise is the container command. It consumes the telemetry processing queue
+with prefetch = pool size, runs --pool-size child processes of this binary
+('collector child'), hands each message to an idle child, and acks it on
+success, requeues it on a transient failure, or publishes it to
+match.failed.<ENVIRONMENT> with the reason on a permanent one.
+
+Roll back to sequential processing with --pool-size=1.`,
+		Args: cobra.NoArgs,
+	}
+	f := newEnvFlags(cmd)
+	o.db.register(f)
+	o.log.register(f)
+	o.telemetry.register(f)
+	f.Int(&o.poolSize, "pool-size", "WORKER_POOL_SIZE", 2, "number of child processes (matches processed at once); 1 = sequential")
+	f.String(&o.workerID, "worker-id", "WORKER_ID", "telemetry-processing-worker-1", "worker identifier used in logs, metrics and the consumer tag")
+	f.String(&o.environment, "environment", "ENVIRONMENT", "development", "environment suffix of the queue names (match.processing.<env>)")
+	f.String(&o.metricsAddr, "metrics-addr", "METRICS_ADDR", ":9093", "listen address for /metrics, /healthz and /readyz")
+	f.Int(&o.prefetch, "prefetch", "PREFETCH_COUNT", 0, "RabbitMQ prefetch (unacked messages held); 0 = pool size")
+	f.String(&o.rmqHost, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
+	f.Int(&o.rmqPort, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
+	f.String(&o.rmqUser, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
+	f.String(&o.rmqPassword, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password (prefer the variable: flags are visible in ps)")
+	f.String(&o.rmqVHost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
+	f.Duration(o.taskTimeout, "task-timeout", "TASK_TIMEOUT", "hard limit for one match; the child is killed and replaced (keep below the broker's consumer_timeout, 30m by default)")
+	f.Duration(o.shutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", "how long in-flight matches may finish after SIGTERM (keep below the orchestrator's stop grace period)")
+	f.Bytes(o.maxChildMemory, "max-child-memory", "MAX_CHILD_MEMORY", "RSS limit of a working child; over it the child is killed and replaced (0 = none)")
+	f.Int(&o.maxTasksPerChild, "max-tasks-per-child", "MAX_TASKS_PER_CHILD", 0, "replace a child after this many matches (0 = never)")
+	f.Int(&o.maxAttempts, "max-attempts", "MAX_ATTEMPTS", 2, "deliveries of one message that may crash, hang or exhaust a child before it goes to the failed queue")
+	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot that fails this many times in a row (at start or soon after) makes the supervisor exit non-zero")
+	f.Duration(o.backoffBase, "restart-backoff", "RESTART_BACKOFF", "first delay before restarting a dead child; doubles per consecutive failure")
+	f.Duration(o.backoffMax, "restart-backoff-max", "RESTART_BACKOFF_MAX", "longest delay between child restarts")
+	cmd.Flags().StringVar(&o.reattach, "reattach", "", "use one child started by hand with 'collector child --debug-serve' (its printed JSON) instead of starting a pool")
+	cmd.Flags().BoolVar(&o.testHooks, "test-hooks", false, "start children with --test-hooks (integration tests only)")
+	_ = cmd.Flags().MarkHidden("test-hooks")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := f.apply(); err != nil {
+			return err
+		}
+		if err := o.validate(); err != nil {
+			return err
+		}
+		if testHookSupervise != nil {
+			testHookSupervise(o)
+			return nil
+		}
+		return o.run(cmd.Context())
+	}
+	return cmd
+}
+
+// testHookSupervise, set only by tests, receives the validated options
+// instead of running the supervisor.
+var testHookSupervise func(*superviseOptions)
+
+func (o *superviseOptions) validate() error {
+	for _, v := range []func() error{o.db.validate, o.log.validate, o.telemetry.validate} {
+		if err := v(); err != nil {
+			return err
+		}
+	}
+	if o.poolSize < 1 {
+		return usagef("--pool-size (WORKER_POOL_SIZE) must be at least 1, got %d", o.poolSize)
+	}
+	if o.poolSize > 256 {
+		return usagef("--pool-size (WORKER_POOL_SIZE) of %d is not sensible; at most 256", o.poolSize)
+	}
+	if o.prefetch < 0 {
+		return usagef("--prefetch must not be negative, got %d", o.prefetch)
+	}
+	if err := validPort("rabbitmq-port", o.rmqPort); err != nil {
+		return err
+	}
+	if o.environment == "" {
+		return usagef("--environment (ENVIRONMENT) must not be empty")
+	}
+	if o.taskTimeout.d <= 0 {
+		return usagef("--task-timeout must be positive")
+	}
+	if o.taskTimeout.d >= 30*time.Minute {
+		return usagef("--task-timeout %s must stay below RabbitMQ's consumer_timeout (30m by default), or the broker closes the channel under a running job", o.taskTimeout.d)
+	}
+	if o.maxStartFailures < 1 {
+		return usagef("--max-start-failures must be at least 1")
+	}
+	if o.backoffBase.d <= 0 || o.backoffMax.d < o.backoffBase.d {
+		return usagef("--restart-backoff must be positive and at most --restart-backoff-max")
+	}
+	if o.maxAttempts < 1 {
+		return usagef("--max-attempts must be at least 1")
+	}
+	if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
+		return usagef("--metrics-addr %q is not host:port: %v", o.metricsAddr, err)
+	}
+	if o.reattach != "" {
+		if _, err := parseReattach(o.reattach); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseReattach(s string) (*plugin.ReattachConfig, error) {
+	var info child.ReattachInfo
+	if err := json.Unmarshal([]byte(s), &info); err != nil {
+		return nil, usagef("--reattach is not the JSON printed by 'collector child --debug-serve': %v", err)
+	}
+	var addr net.Addr
+	var err error
+	switch info.Network {
+	case "unix":
+		addr, err = net.ResolveUnixAddr("unix", info.Addr)
+	case "tcp":
+		addr, err = net.ResolveTCPAddr("tcp", info.Addr)
+	default:
+		return nil, usagef("--reattach: unknown network %q", info.Network)
+	}
+	if err != nil {
+		return nil, usagef("--reattach: bad address %q: %v", info.Addr, err)
+	}
+	return &plugin.ReattachConfig{Protocol: plugin.Protocol(info.Protocol), ProtocolVersion: info.ProtocolVersion, Addr: addr, Pid: info.Pid, Test: true}, nil
+}
+
+// childCommand builds the `collector child` command for one slot. Settings
+// travel as flags; secrets travel in the environment.
+func (o *superviseOptions) childCommand(exe string) func(slot int) *exec.Cmd {
+	return func(slot int) *exec.Cmd {
+		args := append([]string{"child"}, o.db.args()...)
+		args = append(args,
+			"--telemetry-dir="+o.telemetry.dir,
+			fmt.Sprintf("--max-telemetry-bytes=%d", o.telemetry.maxBytes.n),
+			"--log-level="+o.log.level,
+		)
+		if o.testHooks {
+			args = append(args, "--test-hooks")
+		}
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD="+o.db.password, fmt.Sprintf("COLLECTOR_CHILD_SLOT=%d", slot))
+		if o.maxChildMemory.n > 0 {
+			// A soft limit below the hard one: the Go runtime collects
+			// harder before the parent has to kill the child.
+			cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%dB", o.maxChildMemory.n/10*9))
+		}
+		return cmd
+	}
+}
+
+func (o *superviseOptions) run(ctx context.Context) error {
+	log := o.log.logger(os.Stderr, false)
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable to start children: %w", err)
+	}
+	prefetch := o.prefetch
+	if prefetch == 0 {
+		prefetch = o.poolSize
+	}
+	var reattach *plugin.ReattachConfig
+	if o.reattach != "" {
+		reattach, _ = parseReattach(o.reattach)
+	}
+	sup := supervisor.New(supervisor.Config{
+		WorkerID:    o.workerID,
+		Version:     version,
+		MetricsAddr: o.metricsAddr,
+		AMQP: consumer.Config{
+			Host: o.rmqHost, Port: o.rmqPort, User: o.rmqUser, Password: o.rmqPassword, VHost: o.rmqVHost,
+			Environment: o.environment, Prefetch: prefetch, ConsumerTag: o.workerID,
+		},
+		Pool: pool.Config{
+			Size:             o.poolSize,
+			Command:          o.childCommand(exe),
+			TaskTimeout:      o.taskTimeout.d,
+			MaxChildMemory:   o.maxChildMemory.n,
+			MaxTasksPerChild: o.maxTasksPerChild,
+			MaxStartFailures: o.maxStartFailures,
+			BackoffBase:      o.backoffBase.d,
+			BackoffMax:       o.backoffMax.d,
+			Reattach:         reattach,
+		},
+		ShutdownGrace: o.shutdownGrace.d,
+		MaxAttempts:   o.maxAttempts,
+		Log:           log,
+	})
+
+	// First SIGTERM/SIGINT: graceful drain. Second: stop now.
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hard := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		close(hard)
+	}()
+	return sup.Run(runCtx, hard)
+}

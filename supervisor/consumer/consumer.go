@@ -1,0 +1,400 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Config configures a Consumer.
+type Config struct {
+	Host, User, Password, VHost string
+	Port                        int
+	// Environment names the queues: match.processing.<env>, match.failed.<env>.
+	Environment string
+	Prefetch    int
+	// ConsumerTag identifies this consumer on the broker (e.g. WORKER_ID).
+	ConsumerTag string
+	// Heartbeat is the AMQP heartbeat (default 10s).
+	Heartbeat time.Duration
+	// ReconnectBase/ReconnectMax shape the reconnect backoff (1s / 30s).
+	ReconnectBase, ReconnectMax time.Duration
+	Log                         *slog.Logger
+	// OnReconnect is called after every successful reconnect (metrics).
+	OnReconnect func()
+	// OnState is called with true when consuming, false when not.
+	OnState func(up bool)
+}
+
+// Queue names, as the reference builds them: {type}.{step}.{environment}.
+func (c Config) ProcessingQueue() string { return "match.processing." + c.Environment }
+func (c Config) FailedQueue() string     { return "match.failed." + c.Environment }
+func (c Config) Exchange() string        { return "match.exchange." + c.Environment }
+
+// RoutingKey binds the processing queue to the exchange, as the reference does.
+const RoutingKey = "match.processing"
+
+// FailedRoutingKey binds the failed queue to the exchange.
+const FailedRoutingKey = "match.failed"
+
+// URL renders the AMQP URL. It contains the password: never log it.
+func (c Config) URL() string {
+	u := url.URL{Scheme: "amqp", User: url.UserPassword(c.User, c.Password), Host: c.Host + ":" + strconv.Itoa(c.Port)}
+	u.Path = "/" + url.PathEscape(c.VHost)
+	if c.VHost == "/" {
+		u.Path = "/"
+		u.RawPath = "/%2F"
+	}
+	return u.String()
+}
+
+// Redacted describes the broker for logs.
+func (c Config) Redacted() string {
+	return fmt.Sprintf("amqp://%s@%s:%d vhost=%s", c.User, c.Host, c.Port, c.VHost)
+}
+
+// ErrStale is returned when settling a delivery whose channel has died since
+// it was received. The broker will redeliver the message.
+var ErrStale = errors.New("consumer: delivery belongs to a closed channel; the broker will redeliver it")
+
+// Consumer consumes the processing queue and publishes to the failed queue.
+type Consumer struct {
+	cfg Config
+	log *slog.Logger
+	out chan *Delivery
+
+	mu    sync.Mutex
+	conn  *amqp.Connection
+	ch    *amqp.Channel // consuming channel
+	pub   *amqp.Channel // confirm-mode publishing channel
+	gen   uint64        // bumped on every new consuming channel
+	pubMu sync.Mutex    // serializes publish+confirm
+
+	connected atomic.Bool
+	consuming atomic.Bool
+	paused    atomic.Bool
+	pauseCh   chan bool // true = pause, false = resume
+}
+
+// New creates a Consumer; Run connects it.
+func New(cfg Config) *Consumer {
+	if cfg.Prefetch <= 0 {
+		cfg.Prefetch = 1
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.ReconnectBase <= 0 {
+		cfg.ReconnectBase = time.Second
+	}
+	if cfg.ReconnectMax <= 0 {
+		cfg.ReconnectMax = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
+}
+
+// Deliveries is the stream of received messages. It is closed when Run returns.
+func (c *Consumer) Deliveries() <-chan *Delivery { return c.out }
+
+// Connected reports whether the broker connection is up.
+func (c *Consumer) Connected() bool { return c.connected.Load() }
+
+// Consuming reports whether deliveries are flowing (connected, not paused).
+func (c *Consumer) Consuming() bool { return c.consuming.Load() }
+
+// Pause stops receiving new deliveries (basic.cancel) without closing the
+// connection; Resume starts again. Used to back off while the database is down.
+func (c *Consumer) Pause() {
+	if c.paused.CompareAndSwap(false, true) {
+		c.signalPause(true)
+	}
+}
+
+// Resume undoes Pause.
+func (c *Consumer) Resume() {
+	if c.paused.CompareAndSwap(true, false) {
+		c.signalPause(false)
+	}
+}
+
+func (c *Consumer) signalPause(p bool) {
+	select {
+	case <-c.pauseCh:
+	default:
+	}
+	c.pauseCh <- p
+}
+
+// Paused reports whether consumption is paused.
+func (c *Consumer) Paused() bool { return c.paused.Load() }
+
+// Run connects and consumes until ctx ends, reconnecting whenever the
+// connection or channel closes. When ctx ends it cancels the consumer (no new
+// deliveries) but leaves the connection open, so in-flight deliveries can
+// still be settled; call Close after they are.
+func (c *Consumer) Run(ctx context.Context) error {
+	defer close(c.out)
+	attempt := 0
+	first := true
+	for ctx.Err() == nil {
+		err := c.session(ctx, &first, &attempt)
+		c.setConsuming(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		attempt++
+		d := backoff(c.cfg.ReconnectBase, c.cfg.ReconnectMax, attempt)
+		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", errString(err), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "closed"
+	}
+	return err.Error()
+}
+
+func (c *Consumer) setConsuming(up bool) {
+	c.consuming.Store(up)
+	if c.cfg.OnState != nil {
+		c.cfg.OnState(up)
+	}
+}
+
+// session is one connection's life: connect, declare, consume until
+// something closes or ctx ends.
+func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error {
+	conn, err := c.ensureConn()
+	if err != nil {
+		return err
+	}
+	ch, gen, err := c.openConsumingChannel(conn)
+	if err != nil {
+		return err
+	}
+	if !*first && c.cfg.OnReconnect != nil {
+		c.cfg.OnReconnect()
+	}
+	if !*first {
+		c.log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
+	}
+	*first = false
+	*attempt = 0
+
+	// Dedicated drains: amqp091 sends on Notify channels synchronously and
+	// would deadlock if nobody read them.
+	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	chClosed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	cancelled := ch.NotifyCancel(make(chan string, 1))
+
+	for {
+		var msgs <-chan amqp.Delivery
+		if !c.paused.Load() {
+			msgs, err = ch.Consume(c.cfg.ProcessingQueue(), c.cfg.ConsumerTag, false, false, false, false, nil)
+			if err != nil {
+				return fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
+			}
+			c.setConsuming(true)
+			c.log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
+		} else {
+			c.setConsuming(false)
+		}
+		resume, err := c.pump(ctx, ch, gen, msgs, connClosed, chClosed, cancelled)
+		if err != nil || !resume {
+			return err
+		}
+	}
+}
+
+// pump forwards deliveries until the channel closes (error), ctx ends
+// (nil, false) or a pause/resume toggles (nil, true).
+func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs <-chan amqp.Delivery,
+	connClosed, chClosed <-chan *amqp.Error, cancelled <-chan string) (bool, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			if msgs != nil {
+				// basic.cancel stops new deliveries but keeps the channel,
+				// so in-flight ones can still be acked during the drain.
+				// Anything the broker pushed that we never forwarded stays
+				// unacked and returns to the queue when Close closes the
+				// connection.
+				_ = ch.Cancel(c.cfg.ConsumerTag, false)
+			}
+			return false, nil
+		case e := <-connClosed:
+			return false, fmt.Errorf("connection closed: %v", e)
+		case e := <-chClosed:
+			return false, fmt.Errorf("channel closed: %v", e)
+		case tag := <-cancelled:
+			// The broker cancelled us (queue deleted, consumer_timeout in
+			// some versions): treat as a lost channel and start over.
+			c.closeChannel(ch)
+			return false, fmt.Errorf("consumer %q cancelled by the broker", tag)
+		case p := <-c.pauseCh:
+			if p && msgs != nil {
+				if err := ch.Cancel(c.cfg.ConsumerTag, false); err != nil {
+					return false, fmt.Errorf("pause: %w", err)
+				}
+				c.log.Warn("consumption paused", "queue", c.cfg.ProcessingQueue())
+				c.drainAfterCancel(ctx, gen, msgs)
+				return true, nil
+			}
+			if !p && msgs == nil {
+				c.log.Info("consumption resumed", "queue", c.cfg.ProcessingQueue())
+				return true, nil
+			}
+		case d, ok := <-msgs:
+			if !ok {
+				msgs = nil
+				// The channel is closing; the close notification follows.
+				continue
+			}
+			select {
+			case c.out <- c.wrap(d, gen):
+			case <-ctx.Done():
+				// Not handed on: give it back right away.
+				_ = d.Reject(true)
+				_ = ch.Cancel(c.cfg.ConsumerTag, false)
+				return false, nil
+			}
+		}
+	}
+}
+
+// drainAfterCancel forwards deliveries the broker sent before it processed
+// our basic.cancel, so none is left unacknowledged and forgotten.
+func (c *Consumer) drainAfterCancel(ctx context.Context, gen uint64, msgs <-chan amqp.Delivery) {
+	timeout := time.After(2 * time.Second)
+	for {
+		select {
+		case d, ok := <-msgs:
+			if !ok {
+				return
+			}
+			select {
+			case c.out <- c.wrap(d, gen):
+			case <-ctx.Done():
+				_ = d.Reject(true)
+			}
+		case <-timeout:
+			return
+		}
+	}
+}
+
+func (c *Consumer) ensureConn() (*amqp.Connection, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil && !c.conn.IsClosed() {
+		return c.conn, nil
+	}
+	props := amqp.NewConnectionProperties()
+	props.SetClientConnectionName("collector " + c.cfg.ConsumerTag)
+	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.Heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
+	if err != nil {
+		c.connected.Store(false)
+		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)
+	}
+	c.conn, c.pub = conn, nil
+	c.connected.Store(true)
+	go func() {
+		// Track connection state for /readyz independently of channels.
+		<-conn.NotifyClose(make(chan *amqp.Error, 1))
+		c.connected.Store(false)
+	}()
+	return conn, nil
+}
+
+// openConsumingChannel declares the reference topology and sets QoS.
+func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (*amqp.Channel, uint64, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, 0, fmt.Errorf("open channel: %w", err)
+	}
+	if err := declareTopology(ch, c.cfg); err != nil {
+		ch.Close()
+		return nil, 0, err
+	}
+	if err := ch.Qos(c.cfg.Prefetch, 0, false); err != nil {
+		ch.Close()
+		return nil, 0, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
+	}
+	c.mu.Lock()
+	c.gen++
+	c.ch = ch
+	gen := c.gen
+	c.mu.Unlock()
+	return ch, gen, nil
+}
+
+// declareTopology declares exactly what the reference consumer declares —
+// durable topic exchange, durable queue with no arguments, binding — so it
+// attaches to the existing production queue without PRECONDITION_FAILED,
+// plus the failed queue (durable, no arguments) bound the same way.
+func declareTopology(ch *amqp.Channel, cfg Config) error {
+	if err := ch.ExchangeDeclare(cfg.Exchange(), "topic", true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", cfg.Exchange(), err)
+	}
+	if _, err := ch.QueueDeclare(cfg.ProcessingQueue(), true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare queue %s: %w", cfg.ProcessingQueue(), err)
+	}
+	if err := ch.QueueBind(cfg.ProcessingQueue(), RoutingKey, cfg.Exchange(), false, nil); err != nil {
+		return fmt.Errorf("bind queue %s: %w", cfg.ProcessingQueue(), err)
+	}
+	if _, err := ch.QueueDeclare(cfg.FailedQueue(), true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare queue %s: %w", cfg.FailedQueue(), err)
+	}
+	if err := ch.QueueBind(cfg.FailedQueue(), FailedRoutingKey, cfg.Exchange(), false, nil); err != nil {
+		return fmt.Errorf("bind queue %s: %w", cfg.FailedQueue(), err)
+	}
+	return nil
+}
+
+func (c *Consumer) closeChannel(ch *amqp.Channel) {
+	_ = ch.Close()
+}
+
+// Close closes the connection. Unsettled deliveries return to the queue.
+func (c *Consumer) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.connected.Store(false)
+	if c.conn == nil {
+		return nil
+	}
+	err := c.conn.Close()
+	c.conn = nil
+	if errors.Is(err, amqp.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+func backoff(base, max time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return time.Duration(float64(d) * (0.75 + rand.Float64()*0.5))
+}

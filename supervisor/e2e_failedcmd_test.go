@@ -1,0 +1,59 @@
+package supervisor_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pewstats/collector/supervisor/e2etest"
+)
+
+// The operator's loop: a message fails because its file is missing, the
+// file is restored, `collector failed --requeue` moves it back, and it is
+// processed.
+func TestFailedRequeueCommand(t *testing.T) {
+	e := e2etest.New(t)
+	e.SeedMatch("late", "competitive")
+	name := e.WriteLandingsFile("late", 4)
+	hidden := filepath.Join(e.TelemetryDir, name+".hidden")
+	if err := os.Rename(filepath.Join(e.TelemetryDir, name), hidden); err != nil {
+		t.Fatal(err)
+	}
+	e.Publish(e2etest.Message("late", name, nil))
+	s := e.StartSupervisor("--pool-size=1")
+	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	run := func(args ...string) string {
+		cmd := exec.Command(e2etest.Binary(t), append([]string{"failed", "--environment=" + e.Environment}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("collector failed %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := run(); !strings.Contains(out, `"match_id":"late"`) || !strings.Contains(out, `"error_type":"FileNotFound"`) {
+		t.Fatalf("listing does not show the failure: %s", out)
+	}
+	if n, _ := e.QueueDepth(e.FailedQueue()); n != 1 {
+		t.Fatalf("listing removed messages: %d left", n)
+	}
+	if err := os.Rename(hidden, filepath.Join(e.TelemetryDir, name)); err != nil {
+		t.Fatal(err)
+	}
+	if out := run("--requeue"); !strings.Contains(out, `"action":"requeued"`) {
+		t.Fatalf("requeue did not report: %s", out)
+	}
+	e2etest.WaitFor(t, 30*time.Second, "the match completed", func() bool {
+		return e.Count(`SELECT count(*) FROM matches WHERE match_id = 'late' AND status = 'completed'`) == 1
+	})
+	drained(t, e, s, 30*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.Check(t, e2etest.Ledger{Processed: map[string]int{"late": 4}})
+}

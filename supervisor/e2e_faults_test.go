@@ -1,0 +1,225 @@
+package supervisor_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pewstats/collector/supervisor/e2etest"
+)
+
+// seed creates n competitive matches with landings files and returns their
+// message bodies; fault (may be "") is put on the first k of them.
+func seed(e *e2etest.Env, prefix string, n, players int, fault string, k int) ([][]byte, []string) {
+	var bodies [][]byte
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		e.SeedMatch(id, "competitive")
+		var extra map[string]any
+		if i < k && fault != "" {
+			extra = map[string]any{"x_test_fault": fault}
+		}
+		bodies = append(bodies, e2etest.Message(id, e.WriteLandingsFile(id, players), extra))
+		ids = append(ids, id)
+	}
+	return bodies, ids
+}
+
+func drained(t *testing.T, e *e2etest.Env, s *e2etest.Supervisor, within time.Duration) {
+	t.Helper()
+	e2etest.WaitFor(t, within, "queue drained and nothing in flight", func() bool {
+		n, _ := e.QueueDepth(e.ProcessingQueue())
+		return n == 0 && s.Metric(t, "collector_jobs_in_flight") == 0
+	})
+}
+
+// Behaviour 1: a child that dies mid-job is replaced, its message runs again
+// and succeeds; the other children's jobs finish normally.
+func TestCrashRestartsChildAndRetriesMessage(t *testing.T) {
+	e := e2etest.New(t)
+	crash, crashIDs := seed(e, "crash", 1, 5, "exit@1", 1)
+	panics, panicIDs := seed(e, "panic", 1, 5, "panic@1", 1)
+	normal, normalIDs := seed(e, "ok", 4, 6, "slow:500ms", 4)
+	s := e.StartSupervisor("--pool-size=2")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(append(append(crash, panics...), normal...)...)
+	drained(t, e, s, 60*time.Second)
+
+	processed := map[string]int{crashIDs[0]: 5, panicIDs[0]: 5}
+	for _, id := range normalIDs {
+		processed[id] = 6
+	}
+	if v := s.Metric(t, `worker_restarts_total{reason="crash",worker_type="telemetry_processing"}`); v < 2 {
+		t.Errorf("worker_restarts_total{reason=crash} = %v, want >= 2 (one exit, one panic)", v)
+	}
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	e.Check(t, e2etest.Ledger{Processed: processed})
+	// The parent noticed quickly: the retry happened within seconds, not a timeout.
+	if !strings.Contains(s.Logs(), "child lost its job; message will run again") {
+		t.Error("no log line for the lost job")
+	}
+}
+
+// Behaviours 2 and 3: a message that crashes or hangs a child twice is not
+// tried a third time; it is dead-lettered with the reason and attempt count.
+func TestPoisonMessagesAreDeadLetteredAfterTwoAttempts(t *testing.T) {
+	e := e2etest.New(t)
+	crash, crashIDs := seed(e, "poison-crash", 1, 3, "exit", 1)
+	hang, hangIDs := seed(e, "poison-hang", 1, 3, "hang", 1)
+	normal, normalIDs := seed(e, "ok", 2, 4, "", 0)
+	s := e.StartSupervisor("--pool-size=2", "--task-timeout=1500ms", "--restart-backoff=50ms")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(append(append(crash, hang...), normal...)...)
+	e2etest.WaitFor(t, 90*time.Second, "two messages dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 2
+	})
+	drained(t, e, s, 30*time.Second)
+	if v := s.Metric(t, `worker_restarts_total{reason="timeout",worker_type="telemetry_processing"}`); v != 2 {
+		t.Errorf("restarts for timeout = %v, want 2 (two hung attempts)", v)
+	}
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	failed := e.Check(t, e2etest.Ledger{
+		Processed: map[string]int{normalIDs[0]: 4, normalIDs[1]: 4},
+		Failed:    map[string]string{crashIDs[0]: "crash", hangIDs[0]: "timeout"},
+	})
+	for _, f := range failed {
+		if a, _ := f.Headers["x-attempts"].(int32); a != 2 {
+			t.Errorf("%s: x-attempts = %v, want 2", f.Reason(), f.Headers["x-attempts"])
+		}
+	}
+}
+
+// Behaviour 4: a child over --max-child-memory is killed and replaced.
+func TestMemoryLimitKillsChild(t *testing.T) {
+	e := e2etest.New(t)
+	hog, hogIDs := seed(e, "hog", 1, 3, "oom", 1)
+	normal, normalIDs := seed(e, "ok", 2, 3, "", 0)
+	s := e.StartSupervisor("--pool-size=2", "--max-child-memory=200MiB", "--restart-backoff=50ms")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(append(hog, normal...)...)
+	e2etest.WaitFor(t, 90*time.Second, "the hog dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	drained(t, e, s, 30*time.Second)
+	if v := s.Metric(t, `worker_restarts_total{reason="memory",worker_type="telemetry_processing"}`); v != 2 {
+		t.Errorf("restarts for memory = %v, want 2", v)
+	}
+	if v := s.Metric(t, `collector_messages_dead_lettered_total{reason="memory"}`); v != 1 {
+		t.Errorf("dead-lettered{memory} = %v, want 1", v)
+	}
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	e.Check(t, e2etest.Ledger{
+		Processed: map[string]int{normalIDs[0]: 3, normalIDs[1]: 3},
+		Failed:    map[string]string{hogIDs[0]: "memory"},
+	})
+}
+
+// Behaviour 5: children are recycled after --max-tasks-per-child jobs
+// without losing messages.
+func TestRecyclingAfterMaxTasks(t *testing.T) {
+	e := e2etest.New(t)
+	bodies, ids := seed(e, "recycle", 7, 3, "", 0)
+	s := e.StartSupervisor("--pool-size=2", "--max-tasks-per-child=2")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(bodies...)
+	drained(t, e, s, 60*time.Second)
+	if v := s.Metric(t, `worker_restarts_total{reason="recycled",worker_type="telemetry_processing"}`); v < 3 {
+		t.Errorf("recycled restarts = %v, want >= 3 for 7 jobs at 2 per child", v)
+	}
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	processed := map[string]int{}
+	for _, id := range ids {
+		processed[id] = 3
+	}
+	e.Check(t, e2etest.Ledger{Processed: processed})
+}
+
+// childPIDs lists the processes whose parent is pid.
+func childPIDs(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, en := range entries {
+		p, err := strconv.Atoi(en.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + en.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// Behaviour 6: when the parent is SIGKILLed, every child exits within a second.
+func TestNoOrphansWhenParentIsKilled(t *testing.T) {
+	e := e2etest.New(t)
+	bodies, _ := seed(e, "orphan", 2, 3, "hang", 2)
+	s := e.StartSupervisor("--pool-size=3")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(bodies...) // two children busy, one idle
+	e2etest.WaitFor(t, 20*time.Second, "two busy children", func() bool {
+		return s.Metric(t, `collector_pool_children{state="busy"}`) == 2
+	})
+	kids := childPIDs(t, s.Cmd.Process.Pid)
+	if len(kids) != 3 {
+		t.Fatalf("found %d children of the supervisor, want 3", len(kids))
+	}
+	if err := s.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-s.Done()
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, k := range kids {
+			if alive(k) {
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, k := range kids {
+		if alive(k) {
+			t.Errorf("child %d survived its parent by more than a second", k)
+			_ = syscall.Kill(k, syscall.SIGKILL)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+// Package metrics defines the supervisor's Prometheus metrics: the reference
+// worker's names and labels (so existing dashboards and alerts keep working)
+// plus the pool's own. Children measure; the parent records here what they
+// report with each result, so nothing a child measures is lost.
+package metrics
+
+import (
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/pewstats/collector/protocol"
+)
+
+// QueueLabel is the queue_name label value the reference used.
+const QueueLabel = "telemetry_processing"
+
+// WorkerType is the worker_type label value the reference used.
+const WorkerType = "telemetry_processing"
+
+// Metrics holds every metric of a supervisor.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	QueueMessagesProcessed  *prometheus.CounterVec
+	QueueProcessingDuration *prometheus.HistogramVec
+	TelemetryProcessed      *prometheus.CounterVec
+	TelemetryDuration       prometheus.Histogram
+	EventsExtracted         *prometheus.CounterVec
+	FileReadDuration        prometheus.Histogram
+	WorkerErrors            *prometheus.CounterVec
+	WorkerRestarts          *prometheus.CounterVec
+	DBOperationDuration     *prometheus.HistogramVec
+
+	PoolChildren   *prometheus.GaugeVec
+	JobsInFlight   prometheus.Gauge
+	ChildRSS       *prometheus.GaugeVec
+	DeadLettered   *prometheus.CounterVec
+	Requeued       *prometheus.CounterVec
+	AMQPReconnects prometheus.Counter
+	ConsumerUp     prometheus.Gauge
+	ConsumerPaused prometheus.Gauge
+	RowsWritten    *prometheus.CounterVec
+	StageDuration  *prometheus.HistogramVec
+}
+
+// New registers every metric on a fresh registry.
+func New(workerName, metricsAddr, version string) *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		QueueMessagesProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "queue_messages_processed_total", Help: "Total messages processed from queue",
+		}, []string{"queue_name", "status"}),
+		QueueProcessingDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "queue_processing_duration_seconds", Help: "Time to process a message from queue",
+			Buckets: []float64{0.1, 0.5, 1, 5, 10, 30, 60, 120},
+		}, []string{"queue_name"}),
+		TelemetryProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telemetry_processed_total", Help: "Total telemetry files processed",
+		}, []string{"status"}),
+		TelemetryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "telemetry_processing_duration_seconds", Help: "Time to process telemetry file",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800},
+		}),
+		EventsExtracted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "telemetry_events_extracted_total", Help: "Total events extracted from telemetry",
+		}, []string{"event_type"}),
+		FileReadDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "telemetry_file_read_duration_seconds", Help: "Time to read and parse telemetry file",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 5, 10, 30, 60},
+		}),
+		WorkerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "worker_errors_total", Help: "Total worker errors",
+		}, []string{"worker_type", "error_type"}),
+		WorkerRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "worker_restarts_total", Help: "Total worker (child process) restarts",
+		}, []string{"worker_type", "reason"}),
+		DBOperationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "database_operation_duration_seconds", Help: "Duration of database operations",
+			Buckets: []float64{0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30},
+		}, []string{"operation", "table"}),
+		PoolChildren: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "collector_pool_children", Help: "Child processes by state (starting, idle, busy)",
+		}, []string{"state"}),
+		JobsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "collector_jobs_in_flight", Help: "Messages received and not yet acked, rejected or dead-lettered",
+		}),
+		ChildRSS: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "collector_child_rss_bytes", Help: "Resident set size of each child process, sampled while it works",
+		}, []string{"child"}),
+		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "collector_messages_dead_lettered_total", Help: "Messages published to the failed queue, by reason",
+		}, []string{"reason"}),
+		Requeued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "collector_messages_requeued_total", Help: "Messages returned to the queue for a retry, by reason",
+		}, []string{"reason"}),
+		AMQPReconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "collector_amqp_reconnects_total", Help: "Reconnections to RabbitMQ after a lost connection or channel",
+		}),
+		ConsumerUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "collector_amqp_consumer_up", Help: "1 while the queue consumer is connected and consuming",
+		}),
+		ConsumerPaused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "collector_consumer_paused", Help: "1 while consumption is paused after repeated transient failures (e.g. database down)",
+		}),
+		RowsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "collector_rows_written_total", Help: "Rows written per table",
+		}, []string{"table"}),
+		StageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "collector_job_stage_duration_seconds", Help: "Time per processing stage (read, extract, store) in children",
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}, []string{"stage"}),
+	}
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "worker_info", Help: "Worker information",
+	}, []string{"worker_name", "metrics_port", "version", "goversion"})
+	info.WithLabelValues(workerName, portOf(metricsAddr), version, runtime.Version()).Set(1)
+	r.MustRegister(
+		m.QueueMessagesProcessed, m.QueueProcessingDuration, m.TelemetryProcessed, m.TelemetryDuration,
+		m.EventsExtracted, m.FileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.DBOperationDuration,
+		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.DeadLettered, m.Requeued, m.AMQPReconnects,
+		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, info,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, s := range []string{"starting", "idle", "busy"} {
+		m.PoolChildren.WithLabelValues(s)
+	}
+	for _, s := range []string{"success", "failed"} {
+		m.QueueMessagesProcessed.WithLabelValues(QueueLabel, s)
+	}
+	for _, s := range []string{"success", "failed", "skipped"} {
+		m.TelemetryProcessed.WithLabelValues(s)
+	}
+	return m
+}
+
+func portOf(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			return addr[i+1:]
+		}
+	}
+	return addr
+}
+
+// ObserveResult records what a child reported for one finished job.
+func (m *Metrics) ObserveResult(r *protocol.Result) {
+	for k, v := range r.EventsExtracted {
+		m.EventsExtracted.WithLabelValues(k).Add(float64(v))
+	}
+	for k, v := range r.Rows {
+		m.RowsWritten.WithLabelValues(k).Add(float64(v))
+	}
+	for k, d := range r.TableDurations {
+		m.DBOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
+	}
+	if r.Timings.Read > 0 && r.TotalEvents > 0 { // as the reference: only reads that produced events
+		m.FileReadDuration.Observe(r.Timings.Read.Seconds())
+		m.StageDuration.WithLabelValues("read").Observe(r.Timings.Read.Seconds())
+	}
+	if r.Timings.Extract > 0 {
+		m.StageDuration.WithLabelValues("extract").Observe(r.Timings.Extract.Seconds())
+	}
+	if r.Timings.Store > 0 {
+		m.StageDuration.WithLabelValues("store").Observe(r.Timings.Store.Seconds())
+		m.DBOperationDuration.WithLabelValues("batch_insert", "telemetry_events").Observe(r.Timings.Store.Seconds())
+	}
+}
+
+// ObserveMessage records a message's final disposition the way the
+// reference did: status success for processed and skipped, failed otherwise.
+func (m *Metrics) ObserveMessage(status string, d time.Duration) {
+	m.QueueMessagesProcessed.WithLabelValues(QueueLabel, status).Inc()
+	m.QueueProcessingDuration.WithLabelValues(QueueLabel).Observe(d.Seconds())
+}
+
+// SetPool records the children by state.
+func (m *Metrics) SetPool(starting, idle, busy int) {
+	m.PoolChildren.WithLabelValues("starting").Set(float64(starting))
+	m.PoolChildren.WithLabelValues("idle").Set(float64(idle))
+	m.PoolChildren.WithLabelValues("busy").Set(float64(busy))
+}
+
+// SetRSS records one child's RSS.
+func (m *Metrics) SetRSS(slot int, bytes int64) {
+	m.ChildRSS.WithLabelValues(strconv.Itoa(slot)).Set(float64(bytes))
+}

@@ -1,0 +1,96 @@
+package pool
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+)
+
+// logForwarder re-emits a child's stderr lines in the parent's log stream,
+// tagged with the child's id and pid, at their real level. Children log JSON
+// (slog's JSON handler); anything else on a child's stderr is a runtime
+// message such as a panic trace and is logged as an error, where go-plugin
+// would have demoted it to debug.
+type logForwarder struct {
+	log *slog.Logger
+	mu  sync.Mutex
+	buf []byte
+}
+
+func newLogForwarder(log *slog.Logger) *logForwarder { return &logForwarder{log: log} }
+
+// Write receives stderr bytes from go-plugin (one line per call plus a
+// separate newline write, but we do not rely on that).
+func (f *logForwarder) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.buf = append(f.buf, p...)
+	for {
+		i := bytes.IndexByte(f.buf, '\n')
+		if i < 0 {
+			break
+		}
+		f.emit(f.buf[:i])
+		f.buf = f.buf[i+1:]
+	}
+	if len(f.buf) > 64<<10 { // a runaway line without newline
+		f.emit(f.buf)
+		f.buf = f.buf[:0]
+	}
+	return len(p), nil
+}
+
+func (f *logForwarder) emit(line []byte) {
+	line = bytes.TrimRight(line, "\r")
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	if line[0] == '{' {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err == nil {
+			msg, _ := rec["msg"].(string)
+			level := parseLevel(rec["level"])
+			attrs := make([]slog.Attr, 0, len(rec))
+			for k, v := range rec {
+				switch k {
+				case "msg", "level", "time":
+					continue
+				}
+				attrs = append(attrs, slog.Any(k, v))
+			}
+			f.log.LogAttrs(context.Background(), level, msg, attrs...)
+			return
+		}
+	}
+	f.log.LogAttrs(context.Background(), slog.LevelError, string(line), slog.Bool("raw_stderr", true))
+}
+
+func parseLevel(v any) slog.Level {
+	s, _ := v.(string)
+	switch strings.ToUpper(s) {
+	case "DEBUG":
+		return slog.LevelDebug
+	case "WARN", "WARNING":
+		return slog.LevelWarn
+	case "ERROR":
+		return slog.LevelError
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err == nil {
+		return l
+	}
+	return slog.LevelInfo
+}
+
+// flush emits a trailing partial line.
+func (f *logForwarder) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.buf) > 0 {
+		f.emit(f.buf)
+		f.buf = nil
+	}
+}

@@ -1,0 +1,397 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pewstats/collector/protocol"
+	"github.com/pewstats/collector/supervisor/consumer"
+	"github.com/pewstats/collector/supervisor/metrics"
+	"github.com/pewstats/collector/supervisor/pool"
+)
+
+// Config configures a Supervisor.
+type Config struct {
+	WorkerID    string
+	Version     string
+	MetricsAddr string
+	AMQP        consumer.Config
+	Pool        pool.Config
+	// ShutdownGrace is how long in-flight jobs may run after SIGTERM.
+	ShutdownGrace time.Duration
+	// MaxAttempts is how many deliveries of one message may end without a
+	// result (crash, timeout, memory) before it is dead-lettered (default 2).
+	MaxAttempts int
+	// PauseAfter consecutive transient failures pauses consumption until a
+	// child reports the database reachable again (default 3).
+	PauseAfter int
+	// ProbeInterval is the first delay between database probes while
+	// paused; it doubles up to 30s (default 1s).
+	ProbeInterval time.Duration
+	Log           *slog.Logger
+}
+
+// Supervisor runs the consumer, the pool and the HTTP endpoints.
+type Supervisor struct {
+	cfg  Config
+	log  *slog.Logger
+	m    *metrics.Metrics
+	pool *pool.Pool
+	cons *consumer.Consumer
+
+	handlers         sync.WaitGroup
+	consecTransient  atomic.Int32
+	probing          atomic.Bool
+	dbReachable      atomic.Bool
+	inFlight         atomic.Int64
+	done, ok, failed atomic.Int64
+	listener         net.Listener
+}
+
+// New builds a supervisor; Run starts it.
+func New(cfg Config) *Supervisor {
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 2
+	}
+	if cfg.PauseAfter <= 0 {
+		cfg.PauseAfter = 3
+	}
+	if cfg.ProbeInterval <= 0 {
+		cfg.ProbeInterval = time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 25 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Supervisor{cfg: cfg, log: cfg.Log}
+	s.m = metrics.New(cfg.WorkerID, cfg.MetricsAddr, cfg.Version)
+	pc := cfg.Pool
+	pc.Log = cfg.Log
+	pc.Hooks = pool.Hooks{
+		ChildRestarted: func(reason string) { s.m.WorkerRestarts.WithLabelValues(metrics.WorkerType, reason).Inc() },
+		RSS:            s.m.SetRSS,
+		StateChanged:   s.m.SetPool,
+	}
+	s.pool = pool.New(pc)
+	ac := cfg.AMQP
+	ac.Log = cfg.Log
+	ac.OnReconnect = s.m.AMQPReconnects.Inc
+	ac.OnState = func(up bool) {
+		if up {
+			s.m.ConsumerUp.Set(1)
+		} else {
+			s.m.ConsumerUp.Set(0)
+		}
+	}
+	s.cons = consumer.New(ac)
+	return s
+}
+
+// Metrics exposes the registry (tests).
+func (s *Supervisor) Metrics() *metrics.Metrics { return s.m }
+
+// Run starts everything and blocks until ctx ends (graceful shutdown, then
+// nil) or the pool can no longer run children (an error: exit non-zero so
+// the orchestrator replaces this process). A second cancellation of
+// hardStop cuts the grace period short.
+func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
+	if err := s.serveHTTP(); err != nil {
+		return err
+	}
+	defer s.listener.Close()
+
+	if err := s.pool.Start(ctx); err != nil {
+		s.pool.Shutdown(context.Background(), false, true)
+		return err
+	}
+	s.dbReachable.Store(true)
+	s.log.Info(fmt.Sprintf("[%s] Parallel telemetry processing worker initialized with %d worker processes", s.cfg.WorkerID, s.pool.Size()),
+		"worker_id", s.cfg.WorkerID, "pool_size", s.pool.Size(), "prefetch", s.cfg.AMQP.Prefetch, "queue", s.cfg.AMQP.ProcessingQueue(), "metrics_addr", s.listener.Addr().String())
+
+	consumeCtx, stopConsuming := context.WithCancel(context.Background())
+	defer stopConsuming()
+	consumerDone := make(chan error, 1)
+	go func() { consumerDone <- s.cons.Run(consumeCtx) }()
+	dispatchDone := make(chan struct{})
+	go func() {
+		defer close(dispatchDone)
+		for d := range s.cons.Deliveries() {
+			s.handlers.Add(1)
+			s.inFlight.Add(1)
+			s.m.JobsInFlight.Inc()
+			go s.handle(d)
+		}
+	}()
+	go s.watchDatabase(consumeCtx)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutdown requested: no new messages; letting in-flight jobs finish", "grace", s.cfg.ShutdownGrace.String(), "in_flight", s.inFlight.Load())
+	case err := <-s.pool.Fatal():
+		runErr = err
+		s.log.Error("pool cannot keep children alive; exiting so the orchestrator replaces this process", "error", err.Error())
+	}
+
+	// 1. No new deliveries; the connection (and its heartbeats) stays up so
+	//    in-flight results can still be acked.
+	stopConsuming()
+	<-consumerDone
+	<-dispatchDone
+	// 2. Let running jobs finish within the grace period (a second signal
+	//    ends it at once); then the pool kills what is left and those
+	//    messages are requeued by their handlers.
+	graceCtx, cancelGrace := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancelGrace()
+	go func() {
+		select {
+		case <-hardStop:
+			s.log.Warn("second signal: stopping now; unfinished messages are requeued")
+			cancelGrace()
+		case <-graceCtx.Done():
+		}
+	}()
+	s.pool.Shutdown(graceCtx, runErr == nil, true)
+	s.handlers.Wait()
+	// 3. Only now close the connection: anything unsettled returns to the queue.
+	if err := s.cons.Close(); err != nil {
+		s.log.Warn("closing RabbitMQ connection", "error", err.Error())
+	}
+	s.log.Info("supervisor stopped", "processed", s.done.Load(), "succeeded", s.ok.Load(), "failed", s.failed.Load())
+	return runErr
+}
+
+// handle runs one delivery to its final disposition.
+func (s *Supervisor) handle(d *consumer.Delivery) {
+	defer s.handlers.Done()
+	defer func() {
+		s.inFlight.Add(-1)
+		s.m.JobsInFlight.Dec()
+	}()
+	start := time.Now()
+	matchID := peekMatchID(d.Body)
+	log := s.log.With("match_id", matchID)
+
+	if !json.Valid(d.Body) {
+		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError",
+			Error: "message body is not valid JSON", Attempts: d.Attempts() + 1, MatchID: matchID})
+		return
+	}
+	attempt := d.Attempts() + 1
+	res, err := s.pool.Submit(context.Background(), &protocol.Job{Body: d.Body, Attempt: attempt, ID: jobID(d)})
+	var je *pool.JobError
+	switch {
+	case err == nil:
+		s.m.ObserveResult(res)
+		s.settleResult(log, d, res, start)
+	case errors.As(err, &je):
+		s.settleLost(log, d, je, attempt, start)
+	default: // pool closed before the job started: give it back untouched
+		s.requeue(log, d, "shutdown")
+	}
+}
+
+func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *protocol.Result, start time.Time) {
+	dur := time.Since(start)
+	switch res.Outcome {
+	case protocol.OutcomeSuccess, protocol.OutcomeSkipped:
+		s.consecTransient.Store(0)
+		if err := d.Ack(); err != nil {
+			// Redelivery is harmless: the rows are committed with their flags.
+			s.settleError(log, err)
+		}
+		status := "success"
+		if res.Outcome == protocol.OutcomeSkipped {
+			status = "skipped"
+		}
+		s.m.TelemetryProcessed.WithLabelValues(status).Inc()
+		s.m.TelemetryDuration.Observe(dur.Seconds())
+		s.m.ObserveMessage("success", dur)
+		s.done.Add(1)
+		s.ok.Add(1)
+		log.Info(fmt.Sprintf("[%s] Successfully processed match %s in %.2fs", s.cfg.WorkerID, res.MatchID, dur.Seconds()),
+			"outcome", res.Outcome.String(), "skip_reason", res.SkipReason, "rows", res.Rows,
+			"read_ms", res.Timings.Read.Milliseconds(), "extract_ms", res.Timings.Extract.Milliseconds(), "store_ms", res.Timings.Store.Milliseconds())
+	case protocol.OutcomePermanent:
+		s.consecTransient.Store(0)
+		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+	default: // transient, or an outcome this parent does not know
+		s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, res.ErrorType).Inc()
+		log.Warn("transient failure; message requeued", "error_type", res.ErrorType, "error", res.ErrorMessage)
+		s.requeue(log, d, "transient")
+		if n := s.consecTransient.Add(1); int(n) >= s.cfg.PauseAfter {
+			s.pauseForDatabase(n)
+		}
+	}
+}
+
+// settleLost handles a job whose child died, hung or ran out of memory.
+func (s *Supervisor) settleLost(log *slog.Logger, d *consumer.Delivery, je *pool.JobError, attempt int, start time.Time) {
+	if je.Reason == pool.ReasonShutdown {
+		s.requeue(log, d, "shutdown")
+		return
+	}
+	s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, "Child"+titleCase(string(je.Reason))).Inc()
+	if attempt >= s.cfg.MaxAttempts {
+		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: string(je.Reason), ErrorType: "Child" + titleCase(string(je.Reason)),
+			Error: je.Error(), Attempts: attempt, MatchID: peekMatchID(d.Body)})
+		return
+	}
+	log.Warn("child lost its job; message will run again", "reason", string(je.Reason), "attempt", attempt, "child", je.Child, "pid", je.PID, "detail", je.Detail)
+	var err error
+	if d.BrokerCounts() {
+		err = d.Requeue()
+	} else {
+		err = d.Retry(context.Background(), attempt)
+	}
+	s.m.Requeued.WithLabelValues(string(je.Reason)).Inc()
+	if err != nil {
+		s.settleError(log, err)
+	}
+}
+
+func (s *Supervisor) requeue(log *slog.Logger, d *consumer.Delivery, reason string) {
+	s.m.Requeued.WithLabelValues(reason).Inc()
+	if err := d.Requeue(); err != nil {
+		s.settleError(log, err)
+	}
+}
+
+func (s *Supervisor) deadLetter(log *slog.Logger, d *consumer.Delivery, start time.Time, f consumer.FailureInfo) {
+	f.WorkerID = s.cfg.WorkerID
+	dur := time.Since(start)
+	s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, f.ErrorType).Inc()
+	if err := d.DeadLetter(context.Background(), f); err != nil {
+		// Not in the failed queue: leave it unacked-then-requeued so it is
+		// not lost; it will fail again and be dead-lettered then.
+		log.Error("could not publish to the failed queue; requeueing instead", "error", err.Error())
+		s.requeue(log, d, "dead_letter_failed")
+		return
+	}
+	s.m.DeadLettered.WithLabelValues(f.Reason).Inc()
+	s.m.TelemetryProcessed.WithLabelValues("failed").Inc()
+	s.m.ObserveMessage("failed", dur)
+	s.done.Add(1)
+	s.failed.Add(1)
+	log.Error(fmt.Sprintf("[%s] Failed to process match %s: %s", s.cfg.WorkerID, f.MatchID, f.Error),
+		"reason", f.Reason, "error_type", f.ErrorType, "attempts", f.Attempts, "failed_queue", s.cfg.AMQP.FailedQueue())
+}
+
+func (s *Supervisor) settleError(log *slog.Logger, err error) {
+	if errors.Is(err, consumer.ErrStale) {
+		log.Info("channel was replaced while the job ran; the broker will redeliver the message")
+		return
+	}
+	log.Error("could not settle message; the broker will redeliver it when the channel closes", "error", err.Error())
+}
+
+// pauseForDatabase stops consuming after repeated transient failures and
+// probes the database through a child until it answers.
+func (s *Supervisor) pauseForDatabase(n int32) {
+	if !s.probing.CompareAndSwap(false, true) {
+		return
+	}
+	s.dbReachable.Store(false)
+	s.cons.Pause()
+	s.m.ConsumerPaused.Set(1)
+	s.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", n)
+	go func() {
+		defer s.probing.Store(false)
+		delay := s.cfg.ProbeInterval
+		for {
+			time.Sleep(delay)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := s.pool.Ping(ctx)
+			cancel()
+			if err == nil {
+				s.consecTransient.Store(0)
+				s.dbReachable.Store(true)
+				s.m.ConsumerPaused.Set(0)
+				s.cons.Resume()
+				s.log.Info("database reachable again; consumption resumed")
+				return
+			}
+			s.log.Warn("database still unreachable", "error", err.Error(), "next_probe", delay.String())
+			delay = min(delay*2, 30*time.Second)
+		}
+	}()
+}
+
+// watchDatabase refreshes the readiness view of the database every 10s
+// while not paused.
+func (s *Supervisor) watchDatabase(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.probing.Load() {
+				continue
+			}
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := s.pool.Ping(pctx)
+			cancel()
+			s.dbReachable.Store(err == nil)
+		}
+	}
+}
+
+// peekMatchID reads match_id for logs without trusting the body.
+func peekMatchID(body []byte) string {
+	var m struct {
+		MatchID any `json:"match_id"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.MatchID == nil {
+		return "unknown"
+	}
+	if s, ok := m.MatchID.(string); ok && s != "" {
+		return s
+	}
+	return fmt.Sprint(m.MatchID)
+}
+
+func jobID(d *consumer.Delivery) string {
+	if d.MessageID != "" {
+		return d.MessageID
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-32) + s[1:]
+}
+
+// serveHTTP starts /metrics, /healthz and /readyz.
+func (s *Supervisor) serveHTTP() error {
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen on metrics address %s: %w", s.cfg.MetricsAddr, err)
+	}
+	s.listener = ln
+	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			s.log.Error("metrics server stopped", "error", err.Error())
+		}
+	}()
+	return nil
+}
