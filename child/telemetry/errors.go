@@ -41,7 +41,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "telemetry %s: %s", e.Path, e.Kind)
+	b.WriteString("telemetry ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(string(e.Kind))
 	if e.Event >= 0 {
 		fmt.Fprintf(&b, " in event %d", e.Event)
 	}

@@ -13,7 +13,11 @@ func parseTime(b []byte) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
-		return time.Time{}, false
+		// No zone: taken as UTC, so a file of naive timestamps compares
+		// among itself as the reference's naive datetimes would.
+		if t, err = time.Parse("2006-01-02T15:04:05.999999999", string(b)); err != nil {
+			return time.Time{}, false
+		}
 	}
 	return t.UTC(), true
 }

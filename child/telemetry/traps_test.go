@@ -58,6 +58,12 @@ func TestRealFormatTraps(t *testing.T) {
 					t.Fatalf("%v", ev.Time)
 				}
 			}},
+		{"_D without a zone is UTC", `[{"_T":"LogMatchEnd","_D":"2025-10-07T12:00:01.5"}]`,
+			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
+				if !ev.Time.Equal(ts("2025-10-07T12:00:01.5Z")) {
+					t.Fatalf("%v", ev.Time)
+				}
+			}},
 		{"_D unparsable is absent", `[{"_T":"LogMatchEnd","_D":"yesterday"}]`,
 			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
 				if ev.Has&telemetry.HasTime != 0 {
