@@ -6,7 +6,9 @@ import (
 	"context"
 	"io"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 
@@ -32,8 +34,17 @@ func benchData(tb testing.TB) ([]byte, []byte, []byte) {
 	return benchPlain, benchGz, benchGz2
 }
 
-func reportEvents(b *testing.B, m *telemetry.Match) {
+func reportEvents(b *testing.B, m *telemetry.Match, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(m.TotalEvents), "ns/event")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime is the process's CPU time (GC included): on a shared machine it
+// is steadier than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkRead measures the production reader on plain, gzip and doubly
@@ -48,6 +59,7 @@ func BenchmarkRead(b *testing.B) {
 			b.SetBytes(int64(len(plain)))
 			b.ReportAllocs()
 			var m *telemetry.Match
+			cpu0 := cpuTime()
 			for b.Loop() {
 				var err error
 				m, err = telemetry.Read(context.Background(), bytes.NewReader(c.data), "bench", 0)
@@ -55,7 +67,7 @@ func BenchmarkRead(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportEvents(b, m)
+			reportEvents(b, m, cpu0)
 		})
 	}
 }
@@ -66,6 +78,7 @@ func BenchmarkReadBaseline(b *testing.B) {
 	b.SetBytes(int64(len(plain)))
 	b.ReportAllocs()
 	var m *telemetry.Match
+	cpu0 := cpuTime()
 	for b.Loop() {
 		var err error
 		m, err = baseline.Decode(context.Background(), bytes.NewReader(plain), "bench")
@@ -73,7 +86,7 @@ func BenchmarkReadBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	reportEvents(b, m)
+	reportEvents(b, m, cpu0)
 }
 
 // BenchmarkGunzip compares the standard library's inflate with
