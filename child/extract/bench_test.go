@@ -48,6 +48,7 @@ var benchTracked = func() map[string]struct{} {
 
 func BenchmarkExtractLandings(b *testing.B) {
 	_, evs := benchMatch(b)
+	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Landings(evs); err != nil {
 			b.Fatal(err)
