@@ -191,8 +191,6 @@ type decoder struct {
 	idx       int
 	tstate    [3]typeState
 	tkind     [3]Kind
-	fixed     bool   // `_T` was truthy, so the type is decided
-	skipRest  bool   // the type is decided and not one we keep
 	bad       uint64 // fields holding a truthy non-object
 	badLoc    uint64 // actors whose location is a truthy non-object
 	badSZP    bool   // gameState.safetyZonePosition is a truthy non-object
@@ -362,7 +360,6 @@ func (d *decoder) event() error {
 	}
 	d.ev.Index = int32(d.idx)
 	d.tstate = [3]typeState{}
-	d.fixed, d.skipRest = false, false
 	d.bad, d.badLoc, d.badSZP = 0, 0, false
 	d.item, d.weapon = itemVal{}, itemVal{}
 	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
@@ -390,7 +387,10 @@ func (d *decoder) event() error {
 		if err := s.expect(':', "':'"); err != nil {
 			return err
 		}
-		if f == fNone || (d.skipRest && f != fT) {
+		// Every kept key is decoded even once `_T` has named a type we do
+		// not keep: a later duplicate `_T` would win (as in Python), and
+		// real files put `_T` last anyway.
+		if f == fNone {
 			if _, _, err := s.skipValue(1); err != nil {
 				return err
 			}

@@ -42,12 +42,6 @@ func (d *decoder) typeKey(i int) error {
 		}
 	}
 	d.tstate[i], d.tkind[i] = st, k
-	if i == 0 {
-		// A truthy `_T` decides the type whatever `type`/`event_type` say;
-		// an unknown one lets the rest of the object be skipped unread.
-		d.fixed = st != tFalsy
-		d.skipRest = st == tUnknown
-	}
 	return nil
 }
 

@@ -250,3 +250,10 @@ func TestRealFormatTraps(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateTypeKeyLastWins(t *testing.T) {
+	_, ev := one(t, `[{"_T":"LogUnknown","character":{"name":"a"},"_T":"LogPlayerPosition"}]`)
+	if ev == nil || ev.Kind != telemetry.KindPlayerPosition || ev.Character == nil || ev.Character.Name != "a" {
+		t.Fatalf("%+v", ev)
+	}
+}
