@@ -200,6 +200,9 @@ type decoder struct {
 	infosMark int
 	keyBuf    [32]byte
 
+	mismatchMark      int
+	firstMismatchMark string
+
 	// Kept events accumulate in fixed chunks and are copied once into an
 	// exactly sized slice at the end: cheaper than append's repeated
 	// grow-and-copy of 360-byte structs, and no over-allocated tail.
@@ -363,6 +366,7 @@ func (d *decoder) event() error {
 	d.bad, d.badLoc, d.badSZP = 0, 0, false
 	d.item, d.weapon = itemVal{}, itemVal{}
 	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
+	d.mismatchMark, d.firstMismatchMark = d.m.Mismatches, d.m.FirstMismatch
 	start := s.offset()
 
 	s.pos++
@@ -468,6 +472,8 @@ func (d *decoder) wrongType(start int64, name, what string) error {
 // drop forgets an event we do not keep, returning its slab space.
 func (d *decoder) drop() {
 	d.chunk, d.dirty = d.chunk[:len(d.chunk)-1], true
+	// Mismatches only matter in events we keep.
+	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
 	if d.charsMark <= len(d.chars) {
 		clear(d.chars[d.charsMark:])
 		d.chars = d.chars[:d.charsMark]

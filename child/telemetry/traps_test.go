@@ -126,9 +126,9 @@ func TestRealFormatTraps(t *testing.T) {
 					t.Fatalf("%+v", m.Events)
 				}
 			}},
-		{"unknown types are counted and dropped", `[{"_T":"LogItemPickup","character":"x"},{"_T":"LogMatchEnd"},{"_T":"LogSomethingNew"}]`,
+		{"unknown types are counted and dropped", `[{"_T":"LogItemPickup","character":"x","damage":"y"},{"_T":"LogMatchEnd"},{"_T":"LogSomethingNew"}]`,
 			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
-				if m.TotalEvents != 3 || len(m.Events) != 1 || ev.Index != 1 {
+				if m.TotalEvents != 3 || len(m.Events) != 1 || ev.Index != 1 || m.Mismatches != 0 {
 					t.Fatalf("%d %+v", m.TotalEvents, m.Events)
 				}
 			}},
