@@ -3,6 +3,7 @@ package child
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -201,4 +202,34 @@ func migrate(t *testing.T, db *sql.DB) {
 func portOf(p storetest.Params) int {
 	n, _ := strconv.Atoi(p.Port)
 	return n
+}
+
+// TestDryRunCountsEveryTable: the dry run (no database) reports the rows of
+// every step's writers.
+func TestDryRunCountsEveryTable(t *testing.T) {
+	dir := t.TempDir()
+	js := telemetrytest.Match(telemetrytest.Options{Seed: 5, Events: 12000})
+	if err := os.WriteFile(filepath.Join(dir, "m1.json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"match_id":"m1","file_path":"m1.json"}`)
+	tracked := map[string]struct{}{}
+	for _, n := range []string{"Player_000", "Player_010", "Player_020", "Player_030", "Player_040", "Player_050"} {
+		tracked[n] = struct{}{}
+	}
+	rep, err := DryRun(context.Background(), body, Config{TelemetryDir: dir}, tracked, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables {
+		if rep.Rows[table] == 0 {
+			t.Errorf("dry run reports no %s rows: %v", table, rep.Rows)
+		}
+	}
+	if !rep.Flags.Kills || !rep.Flags.Finishing || !rep.Flags.Damage || !rep.Flags.Weapons {
+		t.Errorf("flags %+v", rep.Flags)
+	}
+	if _, err := json.Marshal(rep); err != nil {
+		t.Errorf("report does not marshal: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -307,4 +308,23 @@ func pyJSONStrings(v []string) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// MarshalJSON writes an absent value as null (dry-run output).
+func (o OptString) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
+
+// MarshalJSON writes an absent value as null.
+func (o OptFloat) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
+
+// MarshalJSON writes an absent value as null.
+func (o OptInt) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
+
+// MarshalJSON writes an absent value as null.
+func (o OptTime) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
+
+func optJSON(valid bool, v any) ([]byte, error) {
+	if !valid {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
 }

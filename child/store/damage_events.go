@@ -37,3 +37,6 @@ func (w DamageEvents) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	})
 }
+
+// Len is the number of rows (dry runs report it).
+func (w DamageEvents) Len() int { return len(w.Rows) }

@@ -81,3 +81,6 @@ func (w FinishingSummaries) Write(ctx context.Context, tx *sql.Tx) (int64, error
 		}
 	})
 }
+
+// Len is the number of rows (dry runs report it).
+func (w FinishingSummaries) Len() int { return len(w.Rows) }

@@ -52,3 +52,6 @@ func (w KillPositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	})
 }
+
+// Len is the number of rows (dry runs report it).
+func (w KillPositions) Len() int { return len(w.Rows) }

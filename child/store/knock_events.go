@@ -67,3 +67,6 @@ func (w KnockEvents) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	})
 }
+
+// Len is the number of rows (dry runs report it).
+func (w KnockEvents) Len() int { return len(w.Rows) }

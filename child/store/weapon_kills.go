@@ -43,3 +43,6 @@ func (w WeaponKills) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	})
 }
+
+// Len is the number of rows (dry runs report it).
+func (w WeaponKills) Len() int { return len(w.Rows) }
