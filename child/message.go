@@ -51,12 +51,16 @@ func ParseMessage(body []byte) (*Message, error) {
 
 // Info is the match metadata the extractors copy into rows.
 func (m *Message) Info() extract.MatchInfo {
-	return extract.MatchInfo{
+	info := extract.MatchInfo{
 		MatchID:       m.MatchID,
 		MapName:       m.MapName,
 		GameMode:      m.GameMode,
 		MatchDatetime: parseTimestamp(m.MatchDatetime),
 	}
+	if !info.MatchDatetime.IsZero() {
+		info.MatchDatetimeText = strings.TrimSpace(m.MatchDatetime)
+	}
+	return info
 }
 
 // parseTimestamp accepts the forms the download worker writes (ISO 8601 with

@@ -47,6 +47,9 @@ var steps = []step{
 	{name: "weapons", done: func(f store.Flags) bool { return f.Weapons }, run: runWeaponKills},
 	{name: "damage", done: func(f store.Flags) bool { return f.Damage }, run: runDamage},
 	{name: "finishing", done: func(f store.Flags) bool { return f.Finishing }, run: runFinishing},
+	{name: "fights", done: func(f store.Flags) bool { return f.Fights }, run: runFights},
+	{name: "enhanced_stats", run: runEnhancedStats},
+	{name: "weapon_distribution", run: runWeaponDistribution},
 }
 
 func runLandings(in *stepInput, out *stepOutput) error {

@@ -3,177 +3,81 @@ package extract
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/pewstats/collector/child/internal/aggsynth"
 	"github.com/pewstats/collector/child/telemetry"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
-var (
-	benchOnce   sync.Once
-	benchGz     []byte
-	benchPlainN int
-	benchEvents []telemetry.Event
-)
+// fullMatch is a generated full-size match: 64 players and 8 NPCs over 30
+// minutes, positions every 2.5 s, 70 skirmishes — about 62,000 events.
+var fullMatch = sync.OnceValue(func() []telemetry.Event {
+	m := aggsynth.Generate(42, aggsynth.Options{Teams: 16, PlayersPerTeam: 4, Minutes: 30, Skirmishes: 70, NPCs: true, PositionEvery: 2.5})
+	parsed, err := telemetry.Read(context.Background(), bytes.NewReader(m.JSON()), "bench", 0)
+	if err != nil {
+		panic(err)
+	}
+	return parsed.Events
+})
 
-// benchMatch is a realistic full match (~55,000 events), gzipped as the
-// download worker stores it, and its decoded events.
-func benchMatch(b *testing.B) ([]byte, []telemetry.Event) {
-	benchOnce.Do(func() {
-		plain := telemetrytest.Match(telemetrytest.Options{Seed: 1})
-		benchPlainN = len(plain)
-		benchGz = telemetrytest.Gzip(plain, false)
-		m, err := telemetry.Read(context.Background(), bytes.NewReader(benchGz), "bench", 0)
-		if err != nil {
-			panic(err)
-		}
-		benchEvents = m.Events
-	})
-	return benchGz, benchEvents
+func trackedEvery4th(name string) bool { return len(name) > 0 && name[len(name)-1]%4 == 0 }
+
+// allAggregates is everything this package's aggregate steps do per match.
+func allAggregates(events []telemetry.Event) int {
+	n := len(TeamFights(events))
+	items := ItemUsageStats(events)
+	adv := AdvancedCombatStats(events)
+	circ := CircleTracking(events, trackedEvery4th)
+	n += len(MergeEnhancedStats(items, adv, circ.Aggregates)) + len(circ.Positions)
+	return n + len(WeaponDistribution(events))
 }
 
-var benchTracked = func() map[string]struct{} {
-	t := map[string]struct{}{}
-	for k := 0; k < 100; k += 10 { // a tenth of the lobby is tracked
-		t[fmt.Sprintf("Player_%03d", k)] = struct{}{}
-	}
-	return t
-}()
-
-func BenchmarkExtractLandings(b *testing.B) {
-	_, evs := benchMatch(b)
+func benchExtract(b *testing.B, f func([]telemetry.Event) int) {
+	events := fullMatch()
 	b.ReportAllocs()
+	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Landings(evs); err != nil {
-			b.Fatal(err)
+		if f(events) == 0 {
+			b.Fatal("nothing extracted")
 		}
 	}
+	b.ReportMetric(float64(len(events)), "events")
 }
 
-func BenchmarkExtractKillPositions(b *testing.B) {
-	_, evs := benchMatch(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := KillPositions(evs); err != nil {
-			b.Fatal(err)
-		}
+func BenchmarkTeamFights(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(TeamFights(e)) })
+}
+func BenchmarkItemUsage(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(ItemUsageStats(e)) })
+}
+func BenchmarkAdvancedStats(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(AdvancedCombatStats(e)) })
+}
+func BenchmarkCircleTracking(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(CircleTracking(e, trackedEvery4th).Aggregates) })
+}
+func BenchmarkWeaponDistribution(b *testing.B) {
+	benchExtract(b, func(e []telemetry.Event) int { return len(WeaponDistribution(e)) })
+}
+func BenchmarkAllAggregates(b *testing.B) { benchExtract(b, allAggregates) }
+
+// TestAggregatesBudget keeps the aggregate extraction of a full-size match
+// well inside the per-match budget (the whole extraction: < 300 ms on one
+// core, < 64 MiB peak heap). Allocation is what can regress silently; the
+// bound is on everything allocated, an upper bound of the heap growth.
+func TestAggregatesBudget(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation budget is measured without -race and -short")
 	}
-}
-
-func BenchmarkExtractWeaponKills(b *testing.B) {
-	_, evs := benchMatch(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := WeaponKills(evs); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkExtractDamage(b *testing.B) {
-	_, evs := benchMatch(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := DamageEvents(evs, benchTracked); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkExtractFinishing(b *testing.B) {
-	_, evs := benchMatch(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		Finishing(evs)
-	}
-}
-
-// BenchmarkReadAndExtract is the per-match budget: gunzip, parse and run
-// every extractor of this package on one full match. Run with -cpu 1 for
-// the one-core figure. cpu-ms/op is process CPU time (GC included), which
-// a busy machine disturbs less than wall time. peak-heap-MiB is measured
-// on one extra run from a collected heap: the highest live-heap-objects
-// figure (garbage included) above the heap held before it.
-func BenchmarkReadAndExtract(b *testing.B) {
-	gz, _ := benchMatch(b)
-	run := func() {
-		m, err := telemetry.Read(context.Background(), bytes.NewReader(gz), "bench", 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := Landings(m.Events); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := KillPositions(m.Events); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := WeaponKills(m.Events); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := DamageEvents(m.Events, benchTracked); err != nil {
-			b.Fatal(err)
-		}
-		Finishing(m.Events)
-	}
-	peak := peakHeapMiB(run)
-	b.SetBytes(int64(benchPlainN))
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for b.Loop() {
-		run()
-	}
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(peak, "peak-heap-MiB")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakHeapMiB runs fn once from a freshly collected heap and returns the
-// highest heap growth seen while it ran.
-func peakHeapMiB(fn func()) float64 {
+	events := fullMatch()
 	runtime.GC()
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	base := s[0].Value.Uint64()
-	stop := make(chan struct{})
-	peak := make(chan uint64)
-	go samplePeakHeap(stop, peak)
-	fn()
-	close(stop)
-	p := <-peak
-	if p < base {
-		return 0
-	}
-	return float64(p-base) / (1 << 20)
-}
-
-// samplePeakHeap records the largest live-heap-objects figure seen. It
-// includes garbage not yet collected, so it over-states the true peak.
-func samplePeakHeap(stop <-chan struct{}, out chan<- uint64) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var max uint64
-	t := time.NewTicker(time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			out <- max
-			return
-		case <-t.C:
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > max {
-				max = v
-			}
-		}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	allAggregates(events)
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("aggregate extraction allocated %.1f MiB, budget 24 MiB", float64(got)/(1<<20))
 	}
 }

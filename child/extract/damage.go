@@ -30,7 +30,7 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 			continue
 		}
 		att, victim := ev.Attacker, ev.Victim
-		vname := charName(victim)
+		vname := optName(victim)
 		if !vname.truthy() {
 			continue
 		}
@@ -41,7 +41,7 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 		if !ok {
 			continue
 		}
-		aname := charName(att)
+		aname := optName(att)
 		_, attTracked := tracked[aname.V]
 		_, vicTracked := tracked[vname.V]
 		if !(aname.Valid && attTracked) && !vicTracked {
@@ -49,11 +49,11 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 		}
 		out = append(out, DamageEvent{
 			AttackerName:       aname,
-			AttackerTeamID:     charTeam(att),
+			AttackerTeamID:     optTeam(att),
 			AttackerHealth:     charHealth(att),
 			Attacker:           charLoc(att),
 			VictimName:         vname.V,
-			VictimTeamID:       charTeam(victim),
+			VictimTeamID:       optTeam(victim),
 			VictimHealth:       charHealth(victim),
 			Victim:             charLoc(victim),
 			DamageTypeCategory: evString(ev, telemetry.HasDamageTypeCategory, ev.DamageTypeCategory),

@@ -16,4 +16,10 @@ type MatchInfo struct {
 	GameMode      string
 	GameType      string    // from the matches row, not the message (reference: match_data has none)
 	MatchDatetime time.Time // zero when absent or unparsable
+	// MatchDatetimeText is the message's match_datetime as written, empty
+	// when absent or unparsable. Rows store this text, not MatchDatetime,
+	// so PostgreSQL interprets it per column type exactly as it did the
+	// reference's string parameter (a timestamp column keeps the wall
+	// clock, a timestamptz column honours the offset).
+	MatchDatetimeText string
 }

@@ -154,11 +154,11 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 	for _, id := range knockOrder {
 		ev := &events[knocks[id]]
 		att, victim := ev.Attacker, ev.Victim
-		knocker := charName(att)
+		knocker := optName(att)
 		if !knocker.truthy() {
 			continue
 		}
-		knockerTeam := charTeam(att)
+		knockerTeam := optTeam(att)
 		ps := get(knocker.V)
 		if !ps.team.Valid {
 			ps.team, ps.account = knockerTeam, charAccount(att)
@@ -175,9 +175,9 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 			kill := &events[ki]
 			row.Outcome = "killed"
 			fin := kill.Finisher
-			row.FinisherName = charName(fin)
+			row.FinisherName = optName(fin)
 			row.FinisherIsSelf = row.FinisherName.eq(knocker)
-			row.FinisherIsTeammate = charTeam(fin).eq(knockerTeam) && !row.FinisherName.eq(knocker)
+			row.FinisherIsTeammate = optTeam(fin).eq(knockerTeam) && !row.FinisherName.eq(knocker)
 			if ev.Has&kill.Has&telemetry.HasTime != 0 {
 				row.TimeToFinish = someFloat(float64(kill.Time.UnixMicro()-ev.Time.UnixMicro()) / 1e6)
 			}
@@ -190,7 +190,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 			near, scratch = tl.near(ev.Time.UnixMicro(), scratch)
 		}
 		row.Team = teamMetrics(near, att, knockerTeam, knocker)
-		row.VictimTeam = teamMetrics(near, victim, charTeam(victim), charName(victim))
+		row.VictimTeam = teamMetrics(near, victim, optTeam(victim), optName(victim))
 
 		row.DBNOID = id
 		row.AttackID = evInt(ev, telemetry.HasAttackID, ev.AttackID)
@@ -199,8 +199,8 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 		row.AttackerAccountID = charAccount(att)
 		row.Attacker = charLoc(att)
 		row.AttackerHealth = charHealth(att)
-		row.VictimName = charName(victim)
-		row.VictimTeamID = charTeam(victim)
+		row.VictimName = optName(victim)
+		row.VictimTeamID = optTeam(victim)
 		row.VictimAccountID = charAccount(victim)
 		row.Victim = charLoc(victim)
 		row.DamageReason = reason
@@ -277,12 +277,12 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 			continue
 		}
 		fin := ev.Finisher
-		name := charName(fin)
+		name := optName(fin)
 		if !name.truthy() {
 			continue
 		}
 		ps := get(name.V)
-		if team := charTeam(fin); !ps.team.Valid && team.Valid {
+		if team := optTeam(fin); !ps.team.Valid && team.Valid {
 			ps.team, ps.account = team, charAccount(fin)
 		}
 		ps.instant++

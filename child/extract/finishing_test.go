@@ -5,7 +5,7 @@ import (
 )
 
 func pos(ts, name string, team int, x, y, z float64) string {
-	return `{"_T":"LogPlayerPosition",` + at(ts) + `,"character":` + ch(name, team, "", x, y, z) + `}`
+	return `{"_T":"LogPlayerPosition",` + stamp(ts) + `,"character":` + ch(name, team, "", x, y, z) + `}`
 }
 
 // TestFinishingGolden walks every branch of extract_finishing_metrics on a
@@ -13,7 +13,7 @@ func pos(ts, name string, team int, x, y, z float64) string {
 // reference's rules (distances are 3-4-5 triangles so they are exact).
 func TestFinishingGolden(t *testing.T) {
 	events := decode(t,
-		`{"_T":"LogMatchDefinition",`+at("12:30:00")+`}`,
+		`{"_T":"LogMatchDefinition",`+stamp("12:30:00")+`}`,
 		// Around knock 1 (12:01:40). A2 is seen twice 2 s away: the
 		// timestamp inserted first (12:01:42, though later in time) wins
 		// the tie. A3 is written twice at 12:01:45 (exactly 5 s: inside);
@@ -24,37 +24,37 @@ func TestFinishingGolden(t *testing.T) {
 		pos("12:01:45.000", "A3", 1, 6000, 8000, 0),
 		pos("12:01:34.999", "A3", 1, 0, 0, 0),
 		pos("12:01:40.500", "V2", 2, 1000, 20000, 0),
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":1,"attackId":77,`+at("12:01:40.000")+`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":1,"attackId":77,`+stamp("12:01:40.000")+`,
 		  "attacker":`+ch("A", 1, "account.a", 0, 0, 0, `"health":87.5,"isInBlueZone":true,"zone":["pochinki","school"]`)+`,
 		  "victim":`+ch("V", 2, "account.v", 1000, 0, 0)+`,
 		  "damageReason":"HeadShot","damageTypeCategory":"Damage_Gun","damageCauserName":"WeapHK416_C",
 		  "damageCauserAdditionalInfo":["Item_Attach_A","Item_Attach_B"],"victimWeapon":"WeapAK47_C",
 		  "distance":1250,"isAttackerInVehicle":false,"isThroughPenetrableWall":true}`,
 		// The first kill with dBNOId 1 decides the outcome.
-		`{"_T":"LogPlayerKillV2","dBNOId":1,`+at("12:01:50.500")+`,"finisher":`+ch("A", 1, "account.a", 0, 0, 0)+`,"victim":{"name":"V"}}`,
-		`{"_T":"LogPlayerKillV2","dBNOId":1,`+at("12:01:55.000")+`,"finisher":`+ch("A2", 1, "", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":1,`+stamp("12:01:50.500")+`,"finisher":`+ch("A", 1, "account.a", 0, 0, 0)+`,"victim":{"name":"V"}}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":1,`+stamp("12:01:55.000")+`,"finisher":`+ch("A2", 1, "", 0, 0, 0)+`}`,
 		// Knock 2: two events with dBNOId 2; the last one is used, in the
 		// first one's place. Finished by teammate A2.
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":2,`+at("12:05:00.000")+`,"attacker":`+ch("A", 1, "account.a", 5, 5, 5)+`,"victim":`+ch("V2", 2, "", 9, 9, 9)+`,"distance":6000,"damageReason":"HeadShot"}`,
-		`{"_T":"LogPlayerKillV2","dBNOId":2,`+at("12:05:09.250")+`,"finisher":`+ch("A2", 1, "", 0, 0, 0)+`}`,
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":2,`+at("12:05:01.000")+`,"attacker":`+ch("A", 1, "account.a", 50, 50, 50)+`,"victim":`+ch("V2", 2, "", 90, 90, 90)+`,"distance":20000,"damageReason":"TorsoShot","isAttackerInVehicle":true}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":2,`+stamp("12:05:00.000")+`,"attacker":`+ch("A", 1, "account.a", 5, 5, 5)+`,"victim":`+ch("V2", 2, "", 9, 9, 9)+`,"distance":6000,"damageReason":"HeadShot"}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":2,`+stamp("12:05:09.250")+`,"finisher":`+ch("A2", 1, "", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":2,`+stamp("12:05:01.000")+`,"attacker":`+ch("A", 1, "account.a", 50, 50, 50)+`,"victim":`+ch("V2", 2, "", 90, 90, 90)+`,"distance":20000,"damageReason":"TorsoShot","isAttackerInVehicle":true}`,
 		// Knock 3: revived; teammate A 5 m away 3 s later.
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":3,`+at("12:10:00.000")+`,"attacker":`+ch("A3", 1, "account.a3", 1000, 1000, 100)+`,"victim":`+ch("V", 2, "account.v", 0, 0, 0)+`,"distance":500,"damageReason":"ArmShot"}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":3,`+stamp("12:10:00.000")+`,"attacker":`+ch("A3", 1, "account.a3", 1000, 1000, 100)+`,"victim":`+ch("V", 2, "account.v", 0, 0, 0)+`,"distance":500,"damageReason":"ArmShot"}`,
 		pos("12:10:03.000", "A", 1, 1300, 1400, 100),
-		`{"_T":"LogPlayerRevive","dBNOId":3,`+at("12:10:20.000")+`,"reviver":{"name":"V2"}}`,
+		`{"_T":"LogPlayerRevive","dBNOId":3,`+stamp("12:10:20.000")+`,"reviver":{"name":"V2"}}`,
 		// Knock 4: no outcome, no distance, victim without location,
 		// knocker without accountId.
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":4,`+at("12:15:00.000")+`,"attacker":`+ch("A2", 1, "", 7, 7, 7)+`,"victim":{"name":"B","teamId":3}}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":4,`+stamp("12:15:00.000")+`,"attacker":`+ch("A2", 1, "", 7, 7, 7)+`,"victim":{"name":"B","teamId":3}}`,
 		// Ignored knocks: dBNOId 0, and a knocker without a name (whose
 		// dBNOId still counts as a knock for the instant-kill test).
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":0,`+at("12:16:00.000")+`,"attacker":`+ch("A", 1, "account.a", 0, 0, 0)+`}`,
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":5,`+at("12:16:00.000")+`,"attacker":{"teamId":1}}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":0,`+stamp("12:16:00.000")+`,"attacker":`+ch("A", 1, "account.a", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":5,`+stamp("12:16:00.000")+`,"attacker":{"teamId":1}}`,
 		// Instant kills.
-		`{"_T":"LogPlayerKillV2","dBNOId":-1,`+at("12:20:00.000")+`,"finisher":`+ch("A", 1, "account.a", 0, 0, 0)+`}`,
-		`{"_T":"LogPlayerKillV2","dBNOId":99,`+at("12:20:01.000")+`,"finisher":`+ch("B", 3, "account.b", 0, 0, 0)+`}`,
-		`{"_T":"LogPlayerKillV2",`+at("12:20:02.000")+`,"finisher":{"name":"C"}}`,
-		`{"_T":"LogPlayerKillV2","dBNOId":5,`+at("12:20:03.000")+`,"finisher":`+ch("D", 4, "account.d", 0, 0, 0)+`}`,
-		`{"_T":"LogPlayerKillV2","dBNOId":-1,`+at("12:20:04.000")+`,"finisher":{"name":""}}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":-1,`+stamp("12:20:00.000")+`,"finisher":`+ch("A", 1, "account.a", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":99,`+stamp("12:20:01.000")+`,"finisher":`+ch("B", 3, "account.b", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerKillV2",`+stamp("12:20:02.000")+`,"finisher":{"name":"C"}}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":5,`+stamp("12:20:03.000")+`,"finisher":`+ch("D", 4, "account.d", 0, 0, 0)+`}`,
+		`{"_T":"LogPlayerKillV2","dBNOId":-1,`+stamp("12:20:04.000")+`,"finisher":{"name":""}}`,
 	)
 	knocks, sums := Finishing(events)
 
@@ -130,9 +130,9 @@ func TestFinishingTeammateEdges(t *testing.T) {
 	events := decode(t,
 		pos("13:00:01", "T1", 1, 0, 0, 0),
 		pos("13:00:01", "T2", 1, 15000, 20000, 0), // 250 m
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":10,`+at("13:00:00")+`,"attacker":`+ch("K", 1, "", 0, 0, 0)+`,"distance":100}`,
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":11,`+at("13:00:00")+`,"attacker":{"name":"N","location":{"x":0,"y":0,"z":0}},"distance":100}`,
-		`{"_T":"LogPlayerMakeGroggy","dBNOId":12,`+at("13:30:00")+`,"attacker":`+ch("K", 1, "", 0, 0, 0)+`,"distance":100}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":10,`+stamp("13:00:00")+`,"attacker":`+ch("K", 1, "", 0, 0, 0)+`,"distance":100}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":11,`+stamp("13:00:00")+`,"attacker":{"name":"N","location":{"x":0,"y":0,"z":0}},"distance":100}`,
+		`{"_T":"LogPlayerMakeGroggy","dBNOId":12,`+stamp("13:30:00")+`,"attacker":`+ch("K", 1, "", 0, 0, 0)+`,"distance":100}`,
 		pos("13:30:02", "T2", 1, 15000, 20000, 0),
 	)
 	knocks, sums := Finishing(events)

@@ -34,7 +34,7 @@ func ch(name string, team int, account string, x, y, z float64, extra ...string)
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
-func at(s string) string { return `"_D":"2025-10-07T` + s + `Z"` }
+func stamp(s string) string { return `"_D":"2025-10-07T` + s + `Z"` }
 
 func tm(t *testing.T, s string) OptTime {
 	v, err := time.Parse(time.RFC3339Nano, "2025-10-07T"+s+"Z")

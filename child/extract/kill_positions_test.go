@@ -7,7 +7,7 @@ import (
 )
 
 func TestKillPositions(t *testing.T) {
-	full := `{"_T":"LogPlayerKillV2","attackId":42,"dBNOId":7,"common":{"isGame":1.5},` + at("12:10:00.000") + `,
+	full := `{"_T":"LogPlayerKillV2","attackId":42,"dBNOId":7,"common":{"isGame":1.5},` + stamp("12:10:00.000") + `,
 		"victim":` + ch("V", 2, "account.v", 100.5, 200.25, 300, `"isInBlueZone":true,"isInVehicle":true,"zone":["pochinki"]`) + `,
 		"dBNOMaker":` + ch("M", 1, "account.m", 1, 2, 3, `"zone":["school","ruins"]`) + `,
 		"dBNODamageInfo":{"damageReason":"HeadShot","damageTypeCategory":"Damage_Gun","damageCauserName":"WeapAK47_C","distance":1234.5},

@@ -43,7 +43,7 @@ func (o OptInt) eq(p OptInt) bool       { return o.Valid == p.Valid && o.V == p.
 // Character accessors mirror `(event.get(k) or {}).get(field)`: a nil
 // actor behaves as an empty dict.
 
-func charName(c *telemetry.Character) OptString {
+func optName(c *telemetry.Character) OptString {
 	if c == nil || c.Has&telemetry.CharHasName == 0 {
 		return OptString{}
 	}
@@ -57,7 +57,7 @@ func charAccount(c *telemetry.Character) OptString {
 	return someString(c.AccountID)
 }
 
-func charTeam(c *telemetry.Character) OptInt {
+func optTeam(c *telemetry.Character) OptInt {
 	if c == nil || c.Has&telemetry.CharHasTeamID == 0 {
 		return OptInt{}
 	}
@@ -150,32 +150,8 @@ func (e constErr) Error() string { return string(e) }
 
 const errIsGameType = constErr("common.isGame is not a number: the reference's `is_game < 1` raises TypeError and fails the match")
 
-// pySum is CPython 3.12's builtin sum() over floats: Neumaier-compensated
-// summation started from int 0 (so the first term is taken as is). The
-// reference runs on Python 3.12, and plain left-to-right addition differs
-// from it in the last bits.
-func pySum(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	f, c := xs[0]+0, 0.0
-	for _, x := range xs[1:] {
-		t := f + x
-		if math.Abs(f) >= math.Abs(x) {
-			c += (f - t) + x
-		} else {
-			c += (x - t) + f
-		}
-		f = t
-	}
-	if c != 0 && !math.IsInf(c, 0) && !math.IsNaN(c) {
-		f += c
-	}
-	return f
-}
-
 // pyMean is `sum(xs) / len(xs)`.
-func pyMean(xs []float64) float64 { return pySum(xs) / float64(len(xs)) }
+func pyMean(xs []float64) float64 { return sumFloats(xs) / float64(len(xs)) }
 
 // pyVariance is the reference's _calculate_variance: population variance,
 // None for fewer than two values.
@@ -189,7 +165,7 @@ func pyVariance(xs []float64) OptFloat {
 		d := x - mean
 		sq[i] = float64(d * d)
 	}
-	return someFloat(pySum(sq) / float64(len(xs)))
+	return someFloat(sumFloats(sq) / float64(len(xs)))
 }
 
 // pyRepr formats a float as CPython's repr (and so json.dumps) does:

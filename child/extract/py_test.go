@@ -48,8 +48,8 @@ func TestPySum(t *testing.T) {
 		{tenth, 1.0}, {[]float64{1e100, 1, -1e100, 1}, 2}, {nil, 0}, {[]float64{2.5}, 2.5},
 		{[]float64{math.Inf(1), 1}, math.Inf(1)},
 	} {
-		if got := pySum(c.in); got != c.want {
-			t.Errorf("pySum(%v) = %v, want %v", c.in, got, c.want)
+		if got := sumFloats(c.in); got != c.want {
+			t.Errorf("sumFloats(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
 	if v := pyVariance([]float64{5, 50}); v != f(506.25) {

@@ -37,7 +37,7 @@ func WeaponKills(events []telemetry.Event) ([]WeaponKill, error) {
 			continue
 		}
 		fin, victim := ev.Finisher, ev.Victim
-		killer, vname := charName(fin), charName(victim)
+		killer, vname := optName(fin), optName(victim)
 		if !killer.truthy() || !vname.truthy() {
 			continue
 		}
@@ -56,10 +56,10 @@ func WeaponKills(events []telemetry.Event) ([]WeaponKill, error) {
 		out = append(out, WeaponKill{
 			EventTimestamp:  evTime(ev),
 			KillerName:      killer.V,
-			KillerTeamID:    charTeam(fin),
+			KillerTeamID:    optTeam(fin),
 			Killer:          charLoc(fin),
 			VictimName:      vname.V,
-			VictimTeamID:    charTeam(victim),
+			VictimTeamID:    optTeam(victim),
 			Victim:          charLoc(victim),
 			WeaponID:        weapon,
 			DamageType:      di.category,

@@ -14,7 +14,7 @@ func TestWeaponKills(t *testing.T) {
 		err    bool
 	}{
 		{name: "every column", events: []string{
-			`{"_T":"LogPlayerKillV2","dBNOId":3,"common":{"isGame":2},` + at("12:20:30.1234567") + `,
+			`{"_T":"LogPlayerKillV2","dBNOId":3,"common":{"isGame":2},` + stamp("12:20:30.1234567") + `,
 			"finisher":` + ch("K", 4, "account.k", 10, 20, 30, `"isInVehicle":true`) + `,
 			"victim":` + ch("V", 5, "account.v", 40, 50, 60, `"isInBlueZone":true,"isInRedZone":true`) + `,
 			"killer":` + ch("Other", 9, "account.o", 0, 0, 0) + `,
@@ -66,7 +66,7 @@ func TestWeaponKills(t *testing.T) {
 func TestDamageEvents(t *testing.T) {
 	tracked := map[string]struct{}{"T1": {}, "T2": {}}
 	dmg := func(att, vic string, extra string) string {
-		return `{"_T":"LogPlayerTakeDamage","common":{"isGame":1},` + at("12:00:05.500") + `,"attacker":` + att + `,"victim":` + vic + extra + `}`
+		return `{"_T":"LogPlayerTakeDamage","common":{"isGame":1},` + stamp("12:00:05.500") + `,"attacker":` + att + `,"victim":` + vic + extra + `}`
 	}
 	cases := []struct {
 		name   string

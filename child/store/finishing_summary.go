@@ -77,7 +77,7 @@ func (w FinishingSummaries) Write(ctx context.Context, tx *sql.Tx) (int64, error
 			r.KnocksWithTeammate50, r.KnocksWithTeammate100,
 			r.KnocksIsolated200,
 			r.HeadshotKnocks, r.WallbangKnocks, r.VehicleKnocks,
-			infoText(w.Info.MapName), infoText(w.Info.GameMode), infoText(w.Info.GameType), NullTime(w.Info.MatchDatetime),
+			infoText(w.Info.MapName), infoText(w.Info.GameMode), infoText(w.Info.GameType), MatchDatetime(w.Info),
 		}
 	})
 }

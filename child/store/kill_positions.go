@@ -48,7 +48,7 @@ func (w KillPositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 			Numeric(r.Finisher.X), Numeric(r.Finisher.Y), Numeric(r.Finisher.Z),
 			Text(r.FinisherZone), Text(r.FinisherDamageReason), Text(r.FinisherDamageCategory),
 			Text(r.FinisherDamageCauserName), Numeric(r.FinisherDamageCauserDistance),
-			NumericValue(r.IsGame), infoText(w.Info.MapName), "unknown", infoText(w.Info.GameMode), NullTime(w.Info.MatchDatetime),
+			NumericValue(r.IsGame), infoText(w.Info.MapName), "unknown", infoText(w.Info.GameMode), MatchDatetime(w.Info),
 		}
 	})
 }

@@ -63,7 +63,7 @@ func (w KnockEvents) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 			Numeric(v.Variance), v.Alive, v.PositionsJSON,
 			r.Outcome, Text(r.FinisherName), r.FinisherIsSelf, r.FinisherIsTeammate, Numeric(r.TimeToFinish),
 			infoText(w.Info.MapName), infoText(w.Info.GameMode), infoText(w.Info.GameType),
-			NullTime(w.Info.MatchDatetime), Time(r.EventTimestamp),
+			MatchDatetime(w.Info), Time(r.EventTimestamp),
 		}
 	})
 }

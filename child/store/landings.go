@@ -27,7 +27,7 @@ func (w Landings) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 			w.Info.MatchID, r.PlayerID, NullString(r.PlayerName, r.HasName), NullInt(int64(r.TeamID), r.HasTeamID),
 			NullFloat(r.X, r.HasX), NullFloat(r.Y, r.HasY), NullFloat(r.Z, r.HasZ), r.IsGame,
 			NullString(w.Info.MapName, w.Info.MapName != ""), "unknown",
-			NullString(w.Info.GameMode, w.Info.GameMode != ""), NullTime(w.Info.MatchDatetime),
+			NullString(w.Info.GameMode, w.Info.GameMode != ""), MatchDatetime(w.Info),
 		}
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/pewstats/collector/child/extract"
 )
 
 // TableWriter writes one table's rows of a match inside the job transaction.
@@ -203,4 +205,15 @@ func NullTime(t time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+// MatchDatetime is the match_datetime column value: the message's text, so
+// PostgreSQL parses it per column type as it parsed the reference's string.
+// Without the text (callers that built MatchInfo by hand) the parsed time
+// is used.
+func MatchDatetime(info extract.MatchInfo) any {
+	if info.MatchDatetimeText != "" {
+		return info.MatchDatetimeText
+	}
+	return NullTime(info.MatchDatetime)
 }

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/pewstats/collector/child/extract"
+)
+
+// CirclePositions inserts tracked players' samples into
+// player_circle_positions (reference: insert_circle_positions, with
+// ON CONFLICT DO NOTHING).
+//
+// One deliberate difference: the table has no unique key, so the
+// reference's ON CONFLICT never fired and every reprocessing of a match
+// (circle tracking has no processing flag) inserted all samples again. Here
+// a player's samples are inserted only if the match has none for that player
+// yet; a first run stores exactly the reference's rows, a re-run adds
+// nothing, and a player tracked since the last run still gets his.
+type CirclePositions struct {
+	MatchID string
+	Rows    []extract.CirclePosition
+}
+
+func (w CirclePositions) Table() string { return "player_circle_positions" }
+func (w CirclePositions) Len() int      { return len(w.Rows) }
+
+var circleCols = []stageCol{
+	{"player_name", "text"}, {"elapsed_time", "bigint"},
+	{"player_x", "float8"}, {"player_y", "float8"},
+	{"safe_zone_center_x", "float8"}, {"safe_zone_center_y", "float8"}, {"safe_zone_radius", "float8"},
+	{"distance_from_center", "float8"}, {"distance_from_edge", "float8"}, {"is_in_safe_zone", "boolean"},
+}
+
+func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if len(w.Rows) == 0 {
+		return 0, nil
+	}
+	s, err := stage(ctx, tx, "circle_positions", circleCols, len(w.Rows), func(i int) []any {
+		r := &w.Rows[i]
+		return []any{r.PlayerName, r.ElapsedTime, r.PlayerX, r.PlayerY, r.ZoneX, r.ZoneY, r.ZoneRadius,
+			r.DistanceFromCenter, r.DistanceFromEdge, r.InSafeZone}
+	})
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
+		INSERT INTO player_circle_positions (match_id, %s)
+		SELECT $1::text, %s FROM %s s
+		WHERE NOT EXISTS (SELECT 1 FROM player_circle_positions p WHERE p.match_id = $1::text AND p.player_name = s.player_name)
+		ON CONFLICT DO NOTHING`, s.columns(""), s.columns("s"), s.name), w.MatchID)
+	if err != nil {
+		return 0, fmt.Errorf("insert player_circle_positions from staging: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := s.drop(ctx, tx); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/pewstats/collector/child/extract"
+)
+
+// WeaponDistribution upserts player_match_weapon_distribution (reference:
+// insert_weapon_distribution): ON CONFLICT (match_id, player_name,
+// weapon_category) DO UPDATE overwrites total_damage, total_kills and
+// knock_downs, so reprocessing replaces rather than adds.
+type WeaponDistribution struct {
+	MatchID string
+	Rows    []extract.WeaponUse
+}
+
+func (w WeaponDistribution) Table() string { return "player_match_weapon_distribution" }
+func (w WeaponDistribution) Len() int      { return len(w.Rows) }
+
+var weaponDistCols = []stageCol{
+	{"player_name", "text"}, {"weapon_category", "text"},
+	{"total_damage", "float8"}, {"total_kills", "bigint"}, {"knock_downs", "bigint"},
+}
+
+func (w WeaponDistribution) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
+	if len(w.Rows) == 0 {
+		return 0, nil
+	}
+	s, err := stage(ctx, tx, "weapon_distribution", weaponDistCols, len(w.Rows), func(i int) []any {
+		r := &w.Rows[i]
+		return []any{r.PlayerName, r.Category, r.TotalDamage, r.TotalKills, r.KnockDowns}
+	})
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
+		INSERT INTO player_match_weapon_distribution (match_id, %s)
+		SELECT $1, %s FROM %s
+		ON CONFLICT (match_id, player_name, weapon_category) DO UPDATE SET
+			total_damage = EXCLUDED.total_damage,
+			total_kills = EXCLUDED.total_kills,
+			knock_downs = EXCLUDED.knock_downs`, s.columns(""), s.columns(""), s.name), w.MatchID)
+	if err != nil {
+		return 0, fmt.Errorf("upsert player_match_weapon_distribution from staging: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := s.drop(ctx, tx); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
