@@ -95,7 +95,8 @@ func BenchmarkExtractFinishing(b *testing.B) {
 }
 
 // BenchmarkReadAndExtract is the per-match budget: gunzip, parse and run
-// every extractor of this package on one full match. Run with -cpu 1 for
+// every extractor of this package (the aggregates included) on one full
+// match. Run with -cpu 1 for
 // the one-core figure. cpu-ms/op is process CPU time (GC included), which
 // a busy machine disturbs less than wall time. peak-heap-MiB is measured
 // on one extra run from a collected heap: the highest live-heap-objects
@@ -120,6 +121,7 @@ func BenchmarkReadAndExtract(b *testing.B) {
 			b.Fatal(err)
 		}
 		Finishing(m.Events)
+		allAggregates(m.Events)
 	}
 	peak := peakHeapMiB(run)
 	b.SetBytes(int64(benchPlainN))
