@@ -114,7 +114,10 @@ func runDamage(in *stepInput, out *stepOutput) error {
 // its flag is set when either produced rows (bool(knock_events or
 // finishing_summaries)).
 func runFinishing(in *stepInput, out *stepOutput) error {
-	knocks, sums := extract.Finishing(in.events)
+	knocks, sums, err := extract.Finishing(in.events)
+	if err != nil {
+		return err
+	}
 	out.count("knock_events", len(knocks))
 	out.count("finishing_summaries", len(sums))
 	if len(knocks) > 0 {

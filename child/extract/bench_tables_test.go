@@ -90,7 +90,9 @@ func BenchmarkExtractFinishing(b *testing.B) {
 	_, evs := benchMatch(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		Finishing(evs)
+		if _, _, err := Finishing(evs); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -120,7 +122,9 @@ func BenchmarkReadAndExtract(b *testing.B) {
 		if _, err := DamageEvents(m.Events, benchTracked); err != nil {
 			b.Fatal(err)
 		}
-		Finishing(m.Events)
+		if _, _, err := Finishing(m.Events); err != nil {
+			b.Fatal(err)
+		}
 		allAggregates(m.Events)
 	}
 	peak := peakHeapMiB(run)

@@ -47,6 +47,9 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 		if !(aname.Valid && attTracked) && !vicTracked {
 			continue
 		}
+		if err := notObject(ev, telemetry.BadAttackerLocation|telemetry.BadVictimLocation); err != nil {
+			return nil, err
+		}
 		out = append(out, DamageEvent{
 			AttackerName:       aname,
 			AttackerTeamID:     optTeam(att),

@@ -106,8 +106,14 @@ type playerStats struct {
 // instant killer. Same rules branch for branch; where the reference
 // rescanned every event per knock, kills are indexed by dBNOId and
 // positions by time.
-func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
-	tl := buildTimeline(events)
+//
+// A field the reference would have failed on (telemetry.Bad) is an error
+// at the same point.
+func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, error) {
+	tl, err := buildTimeline(events)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	// knock_map / revival_map: truthy dBNOIds; a later knock with the same
 	// id replaces the event but keeps its place.
@@ -173,6 +179,9 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 		row := KnockEvent{Outcome: "unknown"}
 		if ki, ok := firstKill[id]; ok {
 			kill := &events[ki]
+			if err := notObject(kill, telemetry.BadFinisher); err != nil {
+				return nil, nil, err
+			}
 			row.Outcome = "killed"
 			fin := kill.Finisher
 			row.FinisherName = optName(fin)
@@ -188,6 +197,10 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 		var near []nearby
 		if ev.Has&telemetry.HasTime != 0 {
 			near, scratch = tl.near(ev.Time.UnixMicro(), scratch)
+		}
+		// knocker_loc.get("x") and victim.get("location", {}).get("x")
+		if err := notObject(ev, telemetry.BadAttackerLocation|telemetry.BadVictimLocation); err != nil {
+			return nil, nil, err
 		}
 		row.Team = teamMetrics(near, att, knockerTeam, knocker)
 		row.VictimTeam = teamMetrics(near, victim, optTeam(victim), optName(victim))
@@ -276,6 +289,9 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 		if ev.Has&telemetry.HasDBNOID != 0 && id != 0 && id != -1 && knocked {
 			continue
 		}
+		if err := notObject(ev, telemetry.BadFinisher); err != nil {
+			return nil, nil, err
+		}
 		fin := ev.Finisher
 		name := optName(fin)
 		if !name.truthy() {
@@ -325,7 +341,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary) {
 		}
 		sums = append(sums, s)
 	}
-	return rows, sums
+	return rows, sums, nil
 }
 
 // teamMetrics computes the teammate columns for one side of a knock: the

@@ -56,7 +56,10 @@ func TestFinishingGolden(t *testing.T) {
 		`{"_T":"LogPlayerKillV2","dBNOId":5,`+stamp("12:20:03.000")+`,"finisher":`+ch("D", 4, "account.d", 0, 0, 0)+`}`,
 		`{"_T":"LogPlayerKillV2","dBNOId":-1,`+stamp("12:20:04.000")+`,"finisher":{"name":""}}`,
 	)
-	knocks, sums := Finishing(events)
+	knocks, sums, err := Finishing(events)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	empty := TeamMetrics{PositionsJSON: "[]"}
 	wantKnocks := []KnockEvent{
@@ -135,7 +138,10 @@ func TestFinishingTeammateEdges(t *testing.T) {
 		`{"_T":"LogPlayerMakeGroggy","dBNOId":12,`+stamp("13:30:00")+`,"attacker":`+ch("K", 1, "", 0, 0, 0)+`,"distance":100}`,
 		pos("13:30:02", "T2", 1, 15000, 20000, 0),
 	)
-	knocks, sums := Finishing(events)
+	knocks, sums, err := Finishing(events)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(knocks) != 3 {
 		t.Fatalf("%d knocks", len(knocks))
 	}

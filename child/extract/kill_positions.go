@@ -53,6 +53,9 @@ func KillPositions(events []telemetry.Event) ([]KillPosition, error) {
 		if ev.Kind != telemetry.KindPlayerKillV2 {
 			continue
 		}
+		if err := notObject(ev, telemetry.BadVictim|telemetry.BadFinisher); err != nil {
+			return nil, err
+		}
 		victim := ev.Victim
 		if acc := charAccount(victim); !acc.truthy() || !strings.HasPrefix(acc.V, "account.") {
 			continue
@@ -63,6 +66,9 @@ func KillPositions(events []telemetry.Event) ([]KillPosition, error) {
 		}
 		if !ok {
 			continue
+		}
+		if err := notObject(ev, telemetry.BadVictimLocation|telemetry.BadFinisherLocation); err != nil {
+			return nil, err
 		}
 		maker, fin := ev.DBNOMaker, ev.Finisher
 		dd, fd := damageInfo(ev.DBNODamage), damageInfo(ev.FinishDamage)

@@ -144,6 +144,20 @@ func isGameOK(ev *telemetry.Event) (bool, error) {
 	return !(ev.IsGame < 1), nil
 }
 
+// notObject is the reference's AttributeError on `(event.get(k) or
+// {}).get(...)` when k held a truthy non-object: the reader flagged the
+// field (telemetry.Bad) and the extractor fails the match at the point the
+// reference's code would have read it.
+func notObject(ev *telemetry.Event, mask telemetry.Bad) error {
+	b := ev.Bad & mask
+	if b == 0 {
+		return nil
+	}
+	return &telemetry.Error{Kind: telemetry.ErrWrongType, Offset: -1, Event: int(ev.Index), Field: b.Name(), Err: errNotObject}
+}
+
+const errNotObject = constErr("a non-empty non-object value where an object belongs: the reference's .get() raises AttributeError and fails the match")
+
 type constErr string
 
 func (e constErr) Error() string { return string(e) }

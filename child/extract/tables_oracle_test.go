@@ -87,7 +87,10 @@ func TestTablesAgainstReference(t *testing.T) {
 			locCols(row, "victim_location_%s", r.Victim)
 			got["damage"] = append(got["damage"], row)
 		}
-		knocks, sums := Finishing(m.Events)
+		knocks, sums, err := Finishing(m.Events)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range knocks {
 			got["knocks"] = append(got["knocks"], knockView(r))
 		}

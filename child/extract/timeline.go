@@ -30,7 +30,7 @@ type tlPos struct {
 	char *telemetry.Character // holds the location
 }
 
-func buildTimeline(events []telemetry.Event) *timeline {
+func buildTimeline(events []telemetry.Event) (*timeline, error) {
 	tl := &timeline{}
 	index := make(map[int64]int, len(events)/4) // exact instant (ns) -> slot
 	add := func(ev *telemetry.Event, c *telemetry.Character) {
@@ -58,6 +58,22 @@ func buildTimeline(events []telemetry.Event) *timeline {
 	}
 	for i := range events {
 		ev := &events[i]
+		// Actors are read (`pos_data.get("name")`) for every event with a
+		// truthy _D, parsable or not.
+		if ev.Has&telemetry.HasDText != 0 {
+			var read telemetry.Bad
+			switch ev.Kind {
+			case telemetry.KindPlayerPosition:
+				read = telemetry.BadCharacter
+			case telemetry.KindPlayerTakeDamage:
+				read = telemetry.BadAttacker | telemetry.BadVictim
+			case telemetry.KindPlayerMakeGroggy, telemetry.KindPlayerKillV2:
+				read = telemetry.BadAttacker | telemetry.BadFinisher | telemetry.BadVictim
+			}
+			if err := notObject(ev, read); err != nil {
+				return nil, err
+			}
+		}
 		if ev.Has&telemetry.HasTime == 0 {
 			continue
 		}
@@ -86,7 +102,7 @@ func buildTimeline(events []telemetry.Event) *timeline {
 		}
 		return tl.slots[a].order - tl.slots[b].order
 	})
-	return tl
+	return tl, nil
 }
 
 // nearby is one player's position closest to a target time.

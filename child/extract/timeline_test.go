@@ -52,7 +52,10 @@ func TestTimelineMatchesNaiveScan(t *testing.T) {
 		j := i + r.IntN(min(20, len(evs)-i))
 		evs[i], evs[j] = evs[j], evs[i]
 	}
-	tl := buildTimeline(evs)
+	tl, err := buildTimeline(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var scratch []int
 	for k := 0; k < 400; k++ {
 		ev := &evs[r.IntN(len(evs))]

@@ -36,6 +36,9 @@ func WeaponKills(events []telemetry.Event) ([]WeaponKill, error) {
 		if ev.Kind != telemetry.KindPlayerKillV2 {
 			continue
 		}
+		if err := notObject(ev, telemetry.BadFinisher|telemetry.BadVictim); err != nil {
+			return nil, err
+		}
 		fin, victim := ev.Finisher, ev.Victim
 		killer, vname := optName(fin), optName(victim)
 		if !killer.truthy() || !vname.truthy() {
@@ -47,6 +50,9 @@ func WeaponKills(events []telemetry.Event) ([]WeaponKill, error) {
 		}
 		if !ok {
 			continue
+		}
+		if err := notObject(ev, telemetry.BadFinisherLocation|telemetry.BadVictimLocation); err != nil {
+			return nil, err
 		}
 		di := damageInfo(ev.FinishDamage)
 		weapon := "Unknown" // damage_info.get("damageCauserName", "Unknown")

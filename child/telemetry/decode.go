@@ -144,27 +144,31 @@ var kinds = map[string]Kind{
 
 func bit(f field) uint64 { return 1 << f }
 
-// strict lists, per kind, the object-valued fields the reference reads with
-// `(event.get(k) or {}).get(...)` on a path that runs for (nearly) every
-// match. A truthy non-object there raises AttributeError in the reference,
-// failing the whole match, so the decoder fails it too (ErrWrongType).
-// strictLoc lists the actors whose `location` is read the same way.
-// Everything else is lenient: see docs/PARITY.md ("Wrong-typed fields").
-var strict = [numKinds]uint64{
-	KindPlayerPosition:    bit(fCharacter),
-	KindPlayerTakeDamage:  bit(fAttacker) | bit(fVictim),
-	KindPlayerMakeGroggy:  bit(fAttacker) | bit(fVictim),
-	KindPlayerKillV2:      bit(fKiller) | bit(fVictim) | bit(fFinisher) | bit(fAttacker),
-	KindItemUse:           bit(fCharacter) | bit(fItem),
-	KindPlayerAttack:      bit(fAttacker) | bit(fWeapon),
-	KindGameStatePeriodic: bit(fGameState),
+// actorBad and actorBadLoc map an actor field to its Bad bits.
+var actorBad = map[field][2]Bad{
+	fAttacker:  {BadAttacker, BadAttackerLocation},
+	fVictim:    {BadVictim, BadVictimLocation},
+	fFinisher:  {BadFinisher, BadFinisherLocation},
+	fKiller:    {BadKiller, BadKillerLocation},
+	fDBNOMaker: {BadDBNOMaker, BadDBNOMakerLocation},
+	fCharacter: {BadCharacter, BadCharacterLocation},
+	fReviver:   {BadReviver, BadReviverLocation},
 }
 
-var strictLoc = [numKinds]uint64{
-	KindPlayerPosition:   bit(fCharacter),
-	KindPlayerTakeDamage: bit(fAttacker) | bit(fVictim),
-	KindPlayerMakeGroggy: bit(fAttacker) | bit(fVictim),
-	KindPlayerKillV2:     bit(fVictim) | bit(fFinisher),
+// alwaysRead lists, per kind, the object-valued fields the reference reads
+// with `(event.get(k) or {}).get(...)` in an extractor that runs for every
+// match (item usage, advanced stats, weapon distribution, circle tracking)
+// before any filter: a truthy non-object there fails every match, so the
+// reader fails it at once (ErrWrongType). LogPlayerPosition's character is
+// read so only when the file has a LogGameStatePeriodic (circle tracking
+// returns early otherwise): decodeArray checks that at the end.
+var alwaysRead = [numKinds]Bad{
+	KindItemUse:           BadCharacter | BadItem,
+	KindPlayerAttack:      BadAttacker | BadWeapon,
+	KindPlayerTakeDamage:  BadAttacker | BadVictim,
+	KindPlayerMakeGroggy:  BadAttacker | BadVictim,
+	KindPlayerKillV2:      BadKiller,
+	KindGameStatePeriodic: BadGameState | BadSafetyZonePosition,
 }
 
 // typeState is what one of the `_T` / `type` / `event_type` keys held.
@@ -186,19 +190,24 @@ type decoder struct {
 	infos  []DamageInfo
 
 	// per-event state
-	ev        *Event // the slot being decoded
-	dirty     bool   // the next free slot held a dropped event
-	idx       int
-	tstate    [3]typeState
-	tkind     [3]Kind
-	bad       uint64 // fields holding a truthy non-object
-	badLoc    uint64 // actors whose location is a truthy non-object
-	badSZP    bool   // gameState.safetyZonePosition is a truthy non-object
-	item      itemVal
-	weapon    itemVal
-	charsMark int
-	infosMark int
-	keyBuf    [32]byte
+	ev     *Event // the slot being decoded
+	dirty  bool   // the next free slot held a dropped event
+	idx    int
+	tstate [3]typeState
+	tkind  [3]Kind
+	bad    uint64 // fields holding a truthy non-object
+	badLoc uint64 // actors whose location is a truthy non-object
+	badSZP bool   // gameState.safetyZonePosition is a truthy non-object
+
+	// Circle tracking reads LogPlayerPosition's character (and, for a named
+	// one, its location) only when the file has a LogGameStatePeriodic.
+	gameStates bool
+	posBad     *Error // the first such position that would then fail
+	item       itemVal
+	weapon     itemVal
+	charsMark  int
+	infosMark  int
+	keyBuf     [32]byte
 
 	mismatchMark      int
 	firstMismatchMark string
@@ -317,6 +326,9 @@ func (d *decoder) decodeArray(ctx context.Context) error {
 		}
 	}
 	d.m.TotalEvents = d.idx
+	if d.posBad != nil && d.gameStates {
+		return d.posBad
+	}
 	if c, ok, err := s.peekEOF(); err != nil {
 		return err
 	} else if ok {
@@ -434,16 +446,39 @@ func (d *decoder) finish(start int64) error {
 		d.drop()
 		return nil
 	}
-	if bad := d.bad & strict[kind]; bad != 0 {
-		return d.wrongType(start, firstField(bad), "a non-empty non-object value where an object belongs")
-	}
-	if bad := d.badLoc & strictLoc[kind]; bad != 0 {
-		return d.wrongType(start, firstField(bad)+".location", "a non-empty non-object value where an object belongs")
-	}
-	if d.badSZP && kind == KindGameStatePeriodic {
-		return d.wrongType(start, "gameState.safetyZonePosition", "a non-empty non-object value where an object belongs")
-	}
 	ev := d.ev
+	for f, bits := range actorBad {
+		if d.bad&bit(f) != 0 {
+			ev.Bad |= bits[0]
+		}
+		if d.badLoc&bit(f) != 0 {
+			ev.Bad |= bits[1]
+		}
+	}
+	if d.bad&bit(fItem) != 0 {
+		ev.Bad |= BadItem
+	}
+	if d.bad&bit(fWeapon) != 0 {
+		ev.Bad |= BadWeapon
+	}
+	if d.bad&bit(fGameState) != 0 {
+		ev.Bad |= BadGameState
+	}
+	if d.badSZP {
+		ev.Bad |= BadSafetyZonePosition
+	}
+	if b := ev.Bad & alwaysRead[kind]; b != 0 {
+		return d.wrongType(start, b.Name(), "a non-empty non-object value where an object belongs")
+	}
+	switch kind {
+	case KindGameStatePeriodic:
+		d.gameStates = true
+	case KindPlayerPosition:
+		named := ev.Character != nil && ev.Character.Name != ""
+		if d.posBad == nil && (ev.Bad&BadCharacter != 0 || (named && ev.Bad&BadCharacterLocation != 0)) {
+			d.posBad = d.wrongType(start, ev.Bad.Name(), "a non-empty non-object value where an object belongs").(*Error)
+		}
+	}
 	ev.Kind = kind
 	// LogItemUse carries `item`, LogPlayerAttack `weapon`.
 	it := d.item
@@ -453,15 +488,6 @@ func (d *decoder) finish(start int64) error {
 	ev.ItemID, ev.ItemSubCategory = it.id, it.subCat
 	d.kept++
 	return nil
-}
-
-func firstField(mask uint64) string {
-	for f := field(0); f < numFields; f++ {
-		if mask&bit(f) != 0 {
-			return fieldNames[f]
-		}
-	}
-	return "?"
 }
 
 func (d *decoder) wrongType(start int64, name, what string) error {
@@ -492,9 +518,12 @@ func (d *decoder) field(f field) error {
 		return d.typeKey(int(f - fT))
 	case fD:
 		b, ok, err := d.str(f)
+		ev.Has &^= HasTime | HasDText
 		if err != nil || !ok {
-			ev.Has &^= HasTime
 			return err
+		}
+		if len(b) > 0 {
+			ev.Has |= HasDText
 		}
 		if t, ok := parseTime(b); ok {
 			ev.Time, ev.Has = t, ev.Has|HasTime

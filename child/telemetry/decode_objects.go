@@ -2,8 +2,8 @@ package telemetry
 
 // actor decodes a Character-valued field. The reference reads these as
 // `event.get(k) or {}`: a falsy value (null, {}, [], "", 0, false) is an
-// absent actor; a truthy non-object is recorded and, if the event's kind
-// reads it, fails the match (see strict).
+// absent actor; a truthy non-object is absent too but flagged in Event.Bad
+// (see alwaysRead for the ones that fail the match at once).
 func (d *decoder) actor(f field, dst **Character) error {
 	s := d.s
 	*dst = nil

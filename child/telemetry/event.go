@@ -50,7 +50,55 @@ const (
 	HasDamageReason
 	HasDamageCauserName
 	HasVictimWeapon
+	// HasDText: `_D` is a non-empty string, whether or not it parses (the
+	// reference's `if not timestamp` test).
+	HasDText
 )
+
+// Bad records object-valued fields of a kept event that held a truthy
+// non-object (a string, number, true or non-empty array). The reference
+// reads such fields with `(event.get(k) or {}).get(...)`, which raises
+// AttributeError and fails the whole match, but only on the code paths
+// that reach them. The reader fails the match itself for the fields an
+// always-run extractor reads; every other bad field is left nil and flagged
+// here, so each extractor can fail exactly where the reference's would.
+type Bad uint32
+
+const (
+	BadAttacker Bad = 1 << iota
+	BadVictim
+	BadFinisher
+	BadKiller
+	BadDBNOMaker
+	BadCharacter
+	BadReviver
+	BadAttackerLocation
+	BadVictimLocation
+	BadFinisherLocation
+	BadKillerLocation
+	BadDBNOMakerLocation
+	BadCharacterLocation
+	BadReviverLocation
+	BadItem
+	BadWeapon
+	BadGameState
+	BadSafetyZonePosition
+	numBad
+)
+
+var badNames = [...]string{"attacker", "victim", "finisher", "killer", "dBNOMaker", "character", "reviver",
+	"attacker.location", "victim.location", "finisher.location", "killer.location", "dBNOMaker.location",
+	"character.location", "reviver.location", "item", "weapon", "gameState", "gameState.safetyZonePosition"}
+
+// Name is the dotted field name of the lowest bit set.
+func (b Bad) Name() string {
+	for i := range badNames {
+		if b&(1<<i) != 0 {
+			return badNames[i]
+		}
+	}
+	return ""
+}
 
 // Vec3 is a location in centimetres, as telemetry carries it.
 type Vec3 struct{ X, Y, Z float64 }
@@ -121,6 +169,7 @@ type GameState struct {
 type Event struct {
 	Kind  Kind
 	Has   Has
+	Bad   Bad       // fields that held a truthy non-object (see Bad)
 	Time  time.Time // `_D`, UTC
 	Index int32     // position of the event in the file's array (0-based)
 

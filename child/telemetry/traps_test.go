@@ -180,6 +180,24 @@ func TestRealFormatTraps(t *testing.T) {
 					t.Fatalf("%+v", ev)
 				}
 			}},
+		{"bad fields flagged where only flag-gated extractors read them", `[{"_T":"LogPlayerKillV2","victim":"v","finisher":[1],"attacker":{"name":"a","location":"here"}},{"_T":"LogPlayerPosition","character":"c"},{"_T":"LogPlayerPosition","character":{"location":"l"}}]`,
+			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
+				k := m.Events[0]
+				if k.Victim != nil || k.Finisher != nil || k.Attacker == nil || k.Attacker.Has&telemetry.CharHasLocation != 0 ||
+					k.Bad != telemetry.BadVictim|telemetry.BadFinisher|telemetry.BadAttackerLocation ||
+					m.Events[1].Bad != telemetry.BadCharacter || m.Events[2].Bad != telemetry.BadCharacterLocation {
+					t.Fatalf("%+v", m.Events)
+				}
+				if k.Bad.Name() != "victim" || (telemetry.BadAttackerLocation).Name() != "attacker.location" {
+					t.Fatal(k.Bad.Name())
+				}
+			}},
+		{"_D text present but unparsable", `[{"_T":"LogMatchEnd","_D":"soon"},{"_T":"LogMatchEnd","_D":""}]`,
+			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
+				if m.Events[0].Has&(telemetry.HasDText|telemetry.HasTime) != telemetry.HasDText || m.Events[1].Has&telemetry.HasDText != 0 {
+					t.Fatal("HasDText")
+				}
+			}},
 		{"truthy non-object where the kind never reads it", `[{"_T":"LogPlayerRevive","victim":"x","dBNOId":5}]`,
 			func(t *testing.T, m *telemetry.Match, ev *telemetry.Event) {
 				if ev.Victim != nil || ev.DBNOID != 5 {
