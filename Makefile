@@ -13,7 +13,7 @@ export CGO_ENABLED ?= 0
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/collector
+	$(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/collector
 
 # The README's test command: vet, then every test (unit, integration against
 # the local PostgreSQL and RabbitMQ, end-to-end with real child processes)
@@ -47,10 +47,11 @@ proto:
 # The README's first command: generate matches, publish them, run the
 # supervisor until the queue is drained, print what was written.
 demo: build
-	./scripts/demo.sh $(BIN)
+	@bash -c ". .ci/services.sh && start_postgres && start_rabbitmq"
+	$(GO) run ./cmd/demo -bin $(BIN)
 
 bench: build
-	./scripts/bench.sh $(BIN)
+	./.ci/bench.sh $(BIN)
 
 clean:
 	rm -rf bin .demo .bench

@@ -83,7 +83,9 @@ func New(cfg Config) *Supervisor {
 		ChildRestarted: func(reason string) { s.m.WorkerRestarts.WithLabelValues(metrics.WorkerType, reason).Inc() },
 		RSS:            s.m.SetRSS,
 		StateChanged:   s.m.SetPool,
+		ChildExited:    func(slot int, _ string) { s.m.ChildGone(slot) },
 	}
+	s.m.ChildMemLimit.Set(float64(cfg.Pool.MaxChildMemory))
 	s.pool = pool.New(pc)
 	ac := cfg.AMQP
 	ac.Log = cfg.Log
@@ -223,17 +225,24 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 		s.ok.Add(1)
 		log.Info(fmt.Sprintf("[%s] Successfully processed match %s in %.2fs", s.cfg.WorkerID, res.MatchID, dur.Seconds()),
 			"outcome", res.Outcome.String(), "skip_reason", res.SkipReason, "rows", res.Rows,
-			"read_ms", res.Timings.Read.Milliseconds(), "extract_ms", res.Timings.Extract.Milliseconds(), "store_ms", res.Timings.Store.Milliseconds())
+			"read_ms", ms(res.Timings.Read), "extract_ms", ms(res.Timings.Extract), "store_ms", ms(res.Timings.Store), "child_total_ms", ms(res.Timings.Total))
 	case protocol.OutcomePermanent:
 		s.consecTransient.Store(0)
 		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
 	default: // transient, or an outcome this parent does not know
 		s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, res.ErrorType).Inc()
-		log.Warn("transient failure; message requeued", "error_type", res.ErrorType, "error", res.ErrorMessage)
-		s.requeue(log, d, "transient")
-		if n := s.consecTransient.Add(1); int(n) >= s.cfg.PauseAfter {
+		n := s.consecTransient.Add(1)
+		// Hold the message a while before returning it: a requeued message
+		// goes back to the head of the queue, and a cause that outlives the
+		// database probe (a deadlock-prone match, a missing column) would
+		// otherwise spin through the queue at full speed.
+		delay := transientDelay(int(n))
+		log.Warn("transient failure; message requeued", "error_type", res.ErrorType, "error", res.ErrorMessage, "requeue_in", delay.String())
+		if int(n) >= s.cfg.PauseAfter {
 			s.pauseForDatabase(n)
 		}
+		time.Sleep(delay)
+		s.requeue(log, d, "transient")
 	}
 }
 
@@ -348,6 +357,19 @@ func (s *Supervisor) watchDatabase(ctx context.Context) {
 			s.dbReachable.Store(err == nil)
 		}
 	}
+}
+
+// ms renders a duration as fractional milliseconds for logs.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// transientDelay grows with consecutive transient failures: 0.5s, 1s, 2s …
+// up to 30s.
+func transientDelay(n int) time.Duration {
+	d := 500 * time.Millisecond
+	for i := 1; i < n && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Second)
 }
 
 // peekMatchID reads match_id for logs without trusting the body.

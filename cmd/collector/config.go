@@ -19,13 +19,20 @@ type dbOptions struct {
 }
 
 func (o *dbOptions) register(f *envFlags) {
+	o.registerConn(f)
+	f.Int(&o.minConns, "db-min-conns", "DB_MIN_CONNS", 1, "connections each child opens and pings at start")
+	f.Int(&o.maxConns, "db-max-conns", "DB_MAX_CONNS", 2, "maximum open connections per child")
+}
+
+// registerConn registers only where the database is, for commands that are
+// not children and hold a single connection (migrate).
+func (o *dbOptions) registerConn(f *envFlags) {
 	f.String(&o.host, "postgres-host", "POSTGRES_HOST", "localhost", "PostgreSQL host")
 	f.Int(&o.port, "postgres-port", "POSTGRES_PORT", 5432, "PostgreSQL port")
 	f.String(&o.db, "postgres-db", "POSTGRES_DB", "pewstats", "PostgreSQL database")
 	f.String(&o.user, "postgres-user", "POSTGRES_USER", "postgres", "PostgreSQL user")
 	f.String(&o.password, "postgres-password", "POSTGRES_PASSWORD", "", "PostgreSQL password (prefer the variable: flags are visible in ps)")
-	f.Int(&o.minConns, "db-min-conns", "DB_MIN_CONNS", 1, "connections each child opens and pings at start")
-	f.Int(&o.maxConns, "db-max-conns", "DB_MAX_CONNS", 2, "maximum open connections per child")
+	o.minConns, o.maxConns = 1, 1
 }
 
 func (o *dbOptions) validate() error {

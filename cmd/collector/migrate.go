@@ -31,7 +31,7 @@ advisory lock. See docs/SCHEMA.md.`,
 		Args: cobra.NoArgs,
 	}
 	f := newEnvFlags(cmd)
-	db.register(f)
+	db.registerConn(f)
 	lo.register(f)
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long (index builds on large tables take time)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {

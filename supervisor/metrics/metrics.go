@@ -38,6 +38,7 @@ type Metrics struct {
 	PoolChildren   *prometheus.GaugeVec
 	JobsInFlight   prometheus.Gauge
 	ChildRSS       *prometheus.GaugeVec
+	ChildMemLimit  prometheus.Gauge
 	DeadLettered   *prometheus.CounterVec
 	Requeued       *prometheus.CounterVec
 	AMQPReconnects prometheus.Counter
@@ -92,6 +93,9 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		ChildRSS: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "collector_child_rss_bytes", Help: "Resident set size of each child process, sampled while it works",
 		}, []string{"child"}),
+		ChildMemLimit: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "collector_child_memory_limit_bytes", Help: "The --max-child-memory RSS limit (0 = none)",
+		}),
 		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_messages_dead_lettered_total", Help: "Messages published to the failed queue, by reason",
 		}, []string{"reason"}),
@@ -122,7 +126,7 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	r.MustRegister(
 		m.QueueMessagesProcessed, m.QueueProcessingDuration, m.TelemetryProcessed, m.TelemetryDuration,
 		m.EventsExtracted, m.FileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.DBOperationDuration,
-		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.DeadLettered, m.Requeued, m.AMQPReconnects,
+		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.AMQPReconnects,
 		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -188,4 +192,9 @@ func (m *Metrics) SetPool(starting, idle, busy int) {
 // SetRSS records one child's RSS.
 func (m *Metrics) SetRSS(slot int, bytes int64) {
 	m.ChildRSS.WithLabelValues(strconv.Itoa(slot)).Set(float64(bytes))
+}
+
+// ChildGone forgets a dead child's RSS until its replacement reports.
+func (m *Metrics) ChildGone(slot int) {
+	m.ChildRSS.DeleteLabelValues(strconv.Itoa(slot))
 }

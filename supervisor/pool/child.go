@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"golang.org/x/sys/unix"
 
 	"github.com/pewstats/collector/protocol"
 )
@@ -79,11 +80,11 @@ func (r *procRunner) signaledSafe() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	switch sig.String() {
-	case "killed":
-		return "sigkill", true
+	// A label-friendly name: "SIGKILL", "SIGSEGV", not "killed".
+	if name := unix.SignalName(sig); name != "" {
+		return name, true
 	}
-	return sig.String(), true
+	return fmt.Sprintf("SIG%d", int(sig)), true
 }
 
 func (r *procRunner) exitSafe() string {
