@@ -3,7 +3,6 @@ package extract
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -11,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
 var (
@@ -22,13 +21,30 @@ var (
 	benchEvents []telemetry.Event
 )
 
-// benchMatch is a realistic full match (~55,000 events), gzipped as the
-// download worker stores it, and its decoded events.
+// benchMatch is a modern squad match from child/synth (seed 1: 54,556
+// events, 36.9 MB of JSON, a quarter of the players tracked), gzipped as the
+// download worker stores it, and its
+// decoded events.
 func benchMatch(b *testing.B) ([]byte, []telemetry.Event) {
 	benchOnce.Do(func() {
-		plain := telemetrytest.Match(telemetrytest.Options{Seed: 1})
-		benchPlainN = len(plain)
-		benchGz = telemetrytest.Gzip(plain, false)
+		sm, err := synth.Generate(synth.Options{Seed: 1, GameMode: "squad-fpp", TrackedFraction: 0.25})
+		if err != nil {
+			panic(err)
+		}
+		var plain, gz bytes.Buffer
+		if _, err := sm.WriteTo(&plain); err != nil {
+			panic(err)
+		}
+		if err := sm.Encode(&gz, synth.EncodingGzip); err != nil {
+			panic(err)
+		}
+		for _, p := range sm.Players {
+			if p.Tracked {
+				benchTracked[p.Name] = struct{}{}
+			}
+		}
+		benchPlainN = plain.Len()
+		benchGz = gz.Bytes()
 		m, err := telemetry.Read(context.Background(), bytes.NewReader(benchGz), "bench", 0)
 		if err != nil {
 			panic(err)
@@ -38,13 +54,9 @@ func benchMatch(b *testing.B) ([]byte, []telemetry.Event) {
 	return benchGz, benchEvents
 }
 
-var benchTracked = func() map[string]struct{} {
-	t := map[string]struct{}{}
-	for k := 0; k < 100; k += 10 { // a tenth of the lobby is tracked
-		t[fmt.Sprintf("Player_%03d", k)] = struct{}{}
-	}
-	return t
-}()
+// benchTracked is the synthetic match's tracked players (the players
+// table of its seed).
+var benchTracked = map[string]struct{}{}
 
 func BenchmarkExtractLandings(b *testing.B) {
 	_, evs := benchMatch(b)

@@ -144,15 +144,18 @@ var kinds = map[string]Kind{
 
 func bit(f field) uint64 { return 1 << f }
 
-// actorBad and actorBadLoc map an actor field to its Bad bits.
-var actorBad = map[field][2]Bad{
-	fAttacker:  {BadAttacker, BadAttackerLocation},
-	fVictim:    {BadVictim, BadVictimLocation},
-	fFinisher:  {BadFinisher, BadFinisherLocation},
-	fKiller:    {BadKiller, BadKillerLocation},
-	fDBNOMaker: {BadDBNOMaker, BadDBNOMakerLocation},
-	fCharacter: {BadCharacter, BadCharacterLocation},
-	fReviver:   {BadReviver, BadReviverLocation},
+// actorBad maps an actor field to its Bad bits (the field, its location).
+var actorBad = [...]struct {
+	f        field
+	bad, loc Bad
+}{
+	{fAttacker, BadAttacker, BadAttackerLocation},
+	{fVictim, BadVictim, BadVictimLocation},
+	{fFinisher, BadFinisher, BadFinisherLocation},
+	{fKiller, BadKiller, BadKillerLocation},
+	{fDBNOMaker, BadDBNOMaker, BadDBNOMakerLocation},
+	{fCharacter, BadCharacter, BadCharacterLocation},
+	{fReviver, BadReviver, BadReviverLocation},
 }
 
 // alwaysRead lists, per kind, the object-valued fields the reference reads
@@ -208,6 +211,8 @@ type decoder struct {
 	charsMark  int
 	infosMark  int
 	keyBuf     [32]byte
+	allowSkip  bool // eventBody may skip fields after an unknown `_T`
+	skipRest   bool // it does
 
 	mismatchMark      int
 	firstMismatchMark string
@@ -373,12 +378,49 @@ func (d *decoder) event() error {
 	if d.dirty {
 		*d.ev, d.dirty = Event{}, false
 	}
+	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
+	d.mismatchMark, d.firstMismatchMark = d.m.Mismatches, d.m.FirstMismatch
+	// Keep the event's bytes while it is decoded, so a decision to skip
+	// its fields can be taken back (see skipRest).
+	s.mark, s.markLost = s.pos, false
+	defer func() { s.mark = -1 }()
+	err := d.eventBody(true)
+	if err == errRedo {
+		if s.markLost {
+			return s.syntax(s.pos, "event %d over %d bytes repeats its _T key; it cannot be re-read", d.idx, markLimit)
+		}
+		s.pos = s.mark
+		d.rollback()
+		*d.ev = Event{}
+		err = d.eventBody(false)
+	}
+	return err
+}
+
+// errRedo asks event to decode the event again without skipping.
+var errRedo = errors.New("re-read the event without skipping")
+
+// rollback forgets what a partial decode of the current event produced.
+func (d *decoder) rollback() {
+	clear(d.chars[min(d.charsMark, len(d.chars)):])
+	d.chars = d.chars[:min(d.charsMark, len(d.chars))]
+	clear(d.infos[min(d.infosMark, len(d.infos)):])
+	d.infos = d.infos[:min(d.infosMark, len(d.infos))]
+	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
+}
+
+// eventBody decodes one event object. With allowSkip, a first truthy `_T`
+// naming a type no extractor reads makes every later field be skipped
+// unread (real files mostly put `_T` first, and two thirds of their events
+// are of such types); if a later duplicate `_T` then changes the outcome,
+// it returns errRedo and the event is decoded again in full.
+func (d *decoder) eventBody(allowSkip bool) error {
+	s := d.s
 	d.ev.Index = int32(d.idx)
 	d.tstate = [3]typeState{}
 	d.bad, d.badLoc, d.badSZP = 0, 0, false
 	d.item, d.weapon = itemVal{}, itemVal{}
-	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
-	d.mismatchMark, d.firstMismatchMark = d.m.Mismatches, d.m.FirstMismatch
+	d.allowSkip, d.skipRest = allowSkip, false
 	start := s.offset()
 
 	s.pos++
@@ -403,10 +445,7 @@ func (d *decoder) event() error {
 		if err := s.expect(':', "':'"); err != nil {
 			return err
 		}
-		// Every kept key is decoded even once `_T` has named a type we do
-		// not keep: a later duplicate `_T` would win (as in Python), and
-		// real files put `_T` last anyway.
-		if f == fNone {
+		if f == fNone || (d.skipRest && f != fT) {
 			if _, _, err := s.skipValue(1); err != nil {
 				return err
 			}
@@ -447,12 +486,14 @@ func (d *decoder) finish(start int64) error {
 		return nil
 	}
 	ev := d.ev
-	for f, bits := range actorBad {
-		if d.bad&bit(f) != 0 {
-			ev.Bad |= bits[0]
-		}
-		if d.badLoc&bit(f) != 0 {
-			ev.Bad |= bits[1]
+	if d.bad|d.badLoc != 0 {
+		for _, a := range actorBad {
+			if d.bad&bit(a.f) != 0 {
+				ev.Bad |= a.bad
+			}
+			if d.badLoc&bit(a.f) != 0 {
+				ev.Bad |= a.loc
+			}
 		}
 	}
 	if d.bad&bit(fItem) != 0 {

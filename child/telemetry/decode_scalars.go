@@ -42,6 +42,12 @@ func (d *decoder) typeKey(i int) error {
 		}
 	}
 	d.tstate[i], d.tkind[i] = st, k
+	if i == 0 {
+		if d.skipRest && st != tUnknown {
+			return errRedo // an earlier `_T` was overridden: fields were skipped
+		}
+		d.skipRest = d.allowSkip && st == tUnknown
+	}
 	return nil
 }
 

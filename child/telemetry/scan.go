@@ -32,12 +32,19 @@ type scanner struct {
 	rerr    error  // a non-EOF read error, returned as is
 	scratch []byte // unescaped string bytes
 	path    string
+	// mark, when >= 0, is an index the buffer keeps (the start of the event
+	// being decoded) so decoding can restart there. A mark that would hold
+	// more than markLimit bytes is dropped (markLost) to keep memory bounded.
+	mark     int
+	markLost bool
 }
+
+const markLimit = 1 << 20
 
 const scanBufSize = 256 << 10
 
 func newScanner(r io.Reader, path string) *scanner {
-	return &scanner{r: r, buf: make([]byte, scanBufSize), path: path}
+	return &scanner{r: r, buf: make([]byte, scanBufSize), path: path, mark: -1}
 }
 
 // offset is the stream position of the next unread byte.
@@ -65,6 +72,13 @@ func (s *scanner) fill(keep int) (int, error) {
 	if s.eof {
 		return 0, io.EOF
 	}
+	if s.mark >= 0 {
+		if s.end-s.mark > markLimit {
+			s.mark, s.markLost = -1, true
+		} else if s.mark < keep {
+			keep = s.mark
+		}
+	}
 	if keep > s.checked {
 		// Bytes about to be dropped must be validated on their own.
 		if err := s.validate(s.checked, keep, true); err != nil {
@@ -75,6 +89,9 @@ func (s *scanner) fill(keep int) (int, error) {
 		n := copy(s.buf, s.buf[keep:s.end])
 		s.end = n
 		s.pos -= keep
+		if s.mark >= 0 {
+			s.mark -= keep
+		}
 		s.checked -= keep
 		if s.checked < 0 {
 			s.checked = 0
@@ -383,6 +400,12 @@ type number struct {
 // readNumber consumes a number. CPython also accepts NaN, Infinity and
 // -Infinity, so they are accepted here too.
 func (s *scanner) readNumber() (number, error) {
+	return s.number(true)
+}
+
+// number scans a number; with convert false it only checks the syntax and
+// the truthiness (for values that are skipped), leaving f as 0 or 1.
+func (s *scanner) number(convert bool) (number, error) {
 	start := s.pos
 	i := start
 	for {
@@ -413,9 +436,11 @@ func (s *scanner) readNumber() (number, error) {
 		}
 		return number{}, s.syntax(start, "invalid number")
 	}
-	if f, isInt, ok := fastFloat(raw); ok {
-		s.pos = i
-		return number{raw: raw, isInt: isInt, f: f}, nil
+	if convert {
+		if f, isInt, ok := fastFloat(raw); ok {
+			s.pos = i
+			return number{raw: raw, isInt: isInt, f: f}, nil
+		}
 	}
 	isInt, ok := numberGrammar(raw)
 	if !ok {
@@ -425,6 +450,15 @@ func (s *scanner) readNumber() (number, error) {
 		return number{}, s.syntax(start, "invalid number %q", raw)
 	}
 	s.pos = i
+	if !convert && isInt {
+		// An integer is truthy unless all its digits are zero.
+		for _, c := range raw {
+			if c >= '1' && c <= '9' {
+				return number{raw: raw, isInt: true, f: 1}, nil
+			}
+		}
+		return number{raw: raw, isInt: true}, nil
+	}
 	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(raw), len(raw)), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return number{}, s.syntax(start, "invalid number %q", raw)
@@ -599,7 +633,7 @@ func (s *scanner) skipValue(depth int) (kind int, truthy bool, err error) {
 		return s.word("Infinity", vNumber, true)
 	}
 	if c == '-' || (c >= '0' && c <= '9') {
-		n, err := s.readNumber()
+		n, err := s.number(false)
 		return vNumber, n.f != 0, err
 	}
 	return 0, false, s.syntax(s.pos, "unexpected character %q", c)

@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,5 +274,26 @@ func TestDuplicateTypeKeyLastWins(t *testing.T) {
 	_, ev := one(t, `[{"_T":"LogUnknown","character":{"name":"a"},"_T":"LogPlayerPosition"}]`)
 	if ev == nil || ev.Kind != telemetry.KindPlayerPosition || ev.Character == nil || ev.Character.Name != "a" {
 		t.Fatalf("%+v", ev)
+	}
+}
+
+// TestDuplicateTypeKeyAcrossRefills: the re-read of an event whose skipped
+// fields turned out to be needed works when the event spans several buffer
+// refills; past the re-read limit the file is refused rather than misread.
+func TestDuplicateTypeKeyAcrossRefills(t *testing.T) {
+	pad := strings.Repeat("p", 600<<10)
+	_, ev := one(t, `[{"_T":"LogOther","pad":"`+pad+`","character":{"name":"a"},"_T":"LogPlayerPosition"}]`)
+	if ev == nil || ev.Character == nil || ev.Character.Name != "a" {
+		t.Fatalf("%+v", ev)
+	}
+	big := strings.Repeat("p", 3<<20)
+	_, err := read(t, []byte(`[{"_T":"LogOther","pad":"`+big+`","_T":"LogPlayerPosition"}]`), 0)
+	if telemetry.KindOf(err) != telemetry.ErrBadJSON {
+		t.Fatalf("err = %v", err)
+	}
+	// Without a repeated _T the same event is simply skipped.
+	m, err := read(t, []byte(`[{"_T":"LogOther","pad":"`+big+`"},{"_T":"LogMatchEnd"}]`), 0)
+	if err != nil || len(m.Events) != 1 {
+		t.Fatalf("m=%v err=%v", m, err)
 	}
 }
