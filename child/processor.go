@@ -124,6 +124,10 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 		return err
 	}
 	res.TotalEvents = int64(m.TotalEvents)
+	if m.Mismatches > 0 {
+		p.log.Warn("telemetry fields of an unexpected type were treated as absent",
+			"match_id", msg.MatchID, "count", m.Mismatches, "first", m.FirstMismatch)
+	}
 
 	info := msg.Info()
 	info.GameType = state.GameType
@@ -131,6 +135,12 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	out, err := p.extract(ctx, m.Events, info, state.Flags)
 	res.Timings.Extract = time.Since(extractStart)
 	if err != nil {
+		// A telemetry value the reference would have choked on (e.g. a
+		// string isGame) fails the match for good, as there.
+		err = classifyRead(err)
+		if class, _ := failure.ClassOf(err); class == failure.Permanent {
+			p.markFailed(ctx, msg.MatchID, err)
+		}
 		return err
 	}
 	res.EventsExtracted = out.extracted

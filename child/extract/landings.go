@@ -25,8 +25,10 @@ type Landing struct {
 
 // Landings mirrors the reference extract_landings: the first
 // LogParachuteLanding (or legacy LandParachute) per account whose accountId
-// starts with "account" and whose common.isGame is at least 1.
-func Landings(events []telemetry.Event) []Landing {
+// starts with "account" and whose common.isGame is at least 1. A
+// wrong-typed isGame on an event that reaches that test fails the match,
+// as the reference's TypeError does.
+func Landings(events []telemetry.Event) ([]Landing, error) {
 	var out []Landing
 	seen := make(map[string]struct{}, 128)
 	for i := range events {
@@ -38,7 +40,11 @@ func Landings(events []telemetry.Event) []Landing {
 		if c == nil || !strings.HasPrefix(c.AccountID, "account") {
 			continue
 		}
-		if !IsGameAtLeastOne(ev) {
+		ok, err := isGameOK(ev)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			continue
 		}
 		if _, dup := seen[c.AccountID]; dup {
@@ -60,13 +66,15 @@ func Landings(events []telemetry.Event) []Landing {
 			IsGame:     ev.IsGame,
 		})
 	}
-	return out
+	return out, nil
 }
 
 // IsGameAtLeastOne is the reference's recurring filter
 // `is_game is None or is_game < 1: skip`. Because the reference reads
 // `isGame or is_game`, an isGame of exactly 0 falls through to the missing
 // is_game key and is treated as absent, which the same test also skips.
+// It is written `!(x < 1)` so a NaN passes, as it does in Python. A
+// wrong-typed isGame counts as absent here; isGameOK reports it instead.
 func IsGameAtLeastOne(ev *telemetry.Event) bool {
-	return ev.Has&telemetry.HasIsGame != 0 && ev.IsGame >= 1
+	return ev.Has&telemetry.HasIsGame != 0 && !(ev.IsGame < 1)
 }

@@ -41,7 +41,10 @@ func TestLandings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Landings(readEvents(t, tc.input))
+			got, err := Landings(readEvents(t, tc.input))
+			if err != nil {
+				t.Fatal(err)
+			}
 			var ids []string
 			for _, l := range got {
 				ids = append(ids, l.PlayerID)
@@ -54,10 +57,10 @@ func TestLandings(t *testing.T) {
 }
 
 func TestLandingColumns(t *testing.T) {
-	got := Landings(readEvents(t, `[{"_T":"LogParachuteLanding","character":{"name":"alice","teamId":7,"location":{"x":1.5,"y":2.5,"z":3.5},"accountId":"account.a"},"common":{"isGame":1.5}},
+	got, err := Landings(readEvents(t, `[{"_T":"LogParachuteLanding","character":{"name":"alice","teamId":7,"location":{"x":1.5,"y":2.5,"z":3.5},"accountId":"account.a"},"common":{"isGame":1.5}},
 		{"_T":"LogParachuteLanding","character":{"name":"bob","accountId":"account.b","location":{}},"common":{"isGame":1}}]`))
-	if len(got) != 2 {
-		t.Fatalf("got %d landings", len(got))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %d landings (%v)", len(got), err)
 	}
 	a := got[0]
 	if a.PlayerName != "alice" || !a.HasName || a.TeamID != 7 || !a.HasTeamID || a.X != 1.5 || a.Y != 2.5 || a.Z != 3.5 || !a.HasX || a.IsGame != 1.5 {

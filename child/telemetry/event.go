@@ -42,7 +42,63 @@ const (
 	HasSafetyZonePosition
 	HasSafetyZoneRadius
 	HasGameStateElapsedTime
+	// HasIsGameInvalid: the reference's `isGame or is_game` is a string,
+	// list or object, so its `is_game < 1` raises TypeError and the whole
+	// match fails. Extractors that reach that test must fail the same way.
+	HasIsGameInvalid
+	HasDamageTypeCategory
+	HasDamageReason
+	HasDamageCauserName
+	HasVictimWeapon
+	// HasDText: `_D` is a non-empty string, whether or not it parses (the
+	// reference's `if not timestamp` test).
+	HasDText
 )
+
+// Bad records object-valued fields of a kept event that held a truthy
+// non-object (a string, number, true or non-empty array). The reference
+// reads such fields with `(event.get(k) or {}).get(...)`, which raises
+// AttributeError and fails the whole match, but only on the code paths
+// that reach them. The reader fails the match itself for the fields an
+// always-run extractor reads; every other bad field is left nil and flagged
+// here, so each extractor can fail exactly where the reference's would.
+type Bad uint32
+
+const (
+	BadAttacker Bad = 1 << iota
+	BadVictim
+	BadFinisher
+	BadKiller
+	BadDBNOMaker
+	BadCharacter
+	BadReviver
+	BadAttackerLocation
+	BadVictimLocation
+	BadFinisherLocation
+	BadKillerLocation
+	BadDBNOMakerLocation
+	BadCharacterLocation
+	BadReviverLocation
+	BadItem
+	BadWeapon
+	BadGameState
+	BadSafetyZonePosition
+	numBad
+)
+
+var badNames = [...]string{"attacker", "victim", "finisher", "killer", "dBNOMaker", "character", "reviver",
+	"attacker.location", "victim.location", "finisher.location", "killer.location", "dBNOMaker.location",
+	"character.location", "reviver.location", "item", "weapon", "gameState", "gameState.safetyZonePosition"}
+
+// Name is the dotted field name of the lowest bit set.
+func (b Bad) Name() string {
+	for i := range badNames {
+		if b&(1<<i) != 0 {
+			return badNames[i]
+		}
+	}
+	return ""
+}
 
 // Vec3 is a location in centimetres, as telemetry carries it.
 type Vec3 struct{ X, Y, Z float64 }
@@ -113,6 +169,7 @@ type GameState struct {
 type Event struct {
 	Kind  Kind
 	Has   Has
+	Bad   Bad       // fields that held a truthy non-object (see Bad)
 	Time  time.Time // `_D`, UTC
 	Index int32     // position of the event in the file's array (0-based)
 
@@ -163,4 +220,10 @@ type Match struct {
 	TotalEvents int
 	// DecompressedBytes is the size of the JSON text that was parsed.
 	DecompressedBytes int64
+	// Mismatches counts kept fields whose JSON type was not the one
+	// telemetry uses (e.g. a string where a number belongs); each was
+	// treated as absent. FirstMismatch describes the first, for the log.
+	// See docs/PARITY.md ("Wrong-typed fields").
+	Mismatches    int
+	FirstMismatch string
 }

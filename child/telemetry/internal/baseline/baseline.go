@@ -1,196 +1,22 @@
-package telemetry
+// Package baseline keeps the first reader, built on encoding/json's
+// streaming Decoder, so benchmarks can compare the hand-written scanner
+// against it (docs/PERFORMANCE.md). It is not used in production.
+package baseline
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
+
+	. "github.com/pewstats/collector/child/telemetry" //nolint:revive // test-only mirror of the old in-package code
 )
 
-// ErrKind names what was wrong with a telemetry file.
-type ErrKind string
-
-const (
-	ErrNotFound    ErrKind = "FileNotFound"
-	ErrOutsideDir  ErrKind = "FileOutsideTelemetryDir"
-	ErrEmptyFile   ErrKind = "EmptyFile"
-	ErrCorruptGzip ErrKind = "CorruptGzip"
-	ErrTooLarge    ErrKind = "TelemetryTooLarge"
-	ErrBadJSON     ErrKind = "InvalidJSON"
-	ErrNotArray    ErrKind = "NotAnArray"
-	ErrNoEvents    ErrKind = "NoEvents"
-	ErrUnreadable  ErrKind = "FileUnreadable"
-)
-
-// Error is a telemetry read failure. Every kind is permanent: the same file
-// fails the same way again.
-type Error struct {
-	Kind   ErrKind
-	Path   string
-	Offset int64 // byte offset in the decompressed JSON, -1 if unknown
-	Err    error
-}
-
-func (e *Error) Error() string {
-	if e.Offset >= 0 {
-		return fmt.Sprintf("telemetry %s: %s at byte %d: %v", e.Path, e.Kind, e.Offset, e.Err)
-	}
-	return fmt.Sprintf("telemetry %s: %s: %v", e.Path, e.Kind, e.Err)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Options bound what a read may do.
-type Options struct {
-	// Dir is the only directory files may be read from (symlinks resolved).
-	Dir string
-	// MaxBytes bounds the decompressed JSON size.
-	MaxBytes int64
-}
-
-// ResolvePath returns the real path of name if it lies inside dir.
-func ResolvePath(dir, name string) (string, error) {
-	if dir == "" {
-		return "", &Error{Kind: ErrOutsideDir, Path: name, Offset: -1, Err: errors.New("no telemetry directory configured")}
-	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", &Error{Kind: ErrUnreadable, Path: name, Offset: -1, Err: fmt.Errorf("telemetry directory: %w", err)}
-	}
-	realDir, _ = filepath.Abs(realDir)
-	p := name
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(realDir, p)
-	}
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", &Error{Kind: ErrNotFound, Path: name, Offset: -1, Err: err}
-		}
-		return "", &Error{Kind: ErrUnreadable, Path: name, Offset: -1, Err: err}
-	}
-	rel, err := filepath.Rel(realDir, real)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", &Error{Kind: ErrOutsideDir, Path: name, Offset: -1, Err: fmt.Errorf("resolves to %s, outside %s", real, realDir)}
-	}
-	return real, nil
-}
-
-// ReadFile opens, decompresses and decodes a telemetry file.
-func ReadFile(ctx context.Context, name string, opts Options) (*Match, error) {
-	path, err := ResolvePath(opts.Dir, name)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		kind := ErrUnreadable
-		if errors.Is(err, os.ErrNotExist) {
-			kind = ErrNotFound
-		}
-		return nil, &Error{Kind: kind, Path: name, Offset: -1, Err: err}
-	}
-	defer f.Close()
-	return Read(ctx, f, name, opts.MaxBytes)
-}
-
-// Read decodes telemetry from r (plain, gzip or doubly gzipped).
-func Read(ctx context.Context, r io.Reader, name string, maxBytes int64) (*Match, error) {
-	if maxBytes <= 0 {
-		maxBytes = 512 << 20
-	}
-	plain, closeFn, err := decompress(r, name)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFn()
-	lr := &limitReader{r: plain, n: maxBytes}
-	m, err := decode(ctx, lr, name)
-	if lr.exceeded {
-		return nil, &Error{Kind: ErrTooLarge, Path: name, Offset: maxBytes, Err: fmt.Errorf("decompressed telemetry exceeds %d bytes", maxBytes)}
-	}
-	if err != nil {
-		return nil, err
-	}
-	m.DecompressedBytes = maxBytes - lr.n
-	return m, nil
-}
-
-// decompress peels up to two gzip layers, detected by magic bytes.
-func decompress(r io.Reader, name string) (io.Reader, func(), error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	closers := []io.Closer{}
-	closeAll := func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}
-	head, err := br.Peek(2)
-	if len(head) == 0 {
-		if err == nil || errors.Is(err, io.EOF) {
-			return nil, nil, &Error{Kind: ErrEmptyFile, Path: name, Offset: -1, Err: errors.New("file is empty")}
-		}
-		return nil, nil, &Error{Kind: ErrUnreadable, Path: name, Offset: -1, Err: err}
-	}
-	var cur io.Reader = br
-	for layer := 0; layer < 2; layer++ {
-		b, ok := cur.(*bufio.Reader)
-		if !ok {
-			b = bufio.NewReaderSize(cur, 64<<10)
-		}
-		head, _ := b.Peek(2)
-		if !bytes.Equal(head, []byte{0x1f, 0x8b}) {
-			return b, closeAll, nil
-		}
-		zr, err := gzip.NewReader(b)
-		if err != nil {
-			closeAll()
-			return nil, nil, &Error{Kind: ErrCorruptGzip, Path: name, Offset: -1, Err: err}
-		}
-		closers = append(closers, zr)
-		cur = &gzipErrReader{r: zr, name: name}
-	}
-	return cur, closeAll, nil
-}
-
-type gzipErrReader struct {
-	r    io.Reader
-	name string
-}
-
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return n, &Error{Kind: ErrCorruptGzip, Path: g.name, Offset: -1, Err: err}
-	}
-	return n, err
-}
-
-type limitReader struct {
-	r        io.Reader
-	n        int64
-	exceeded bool
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		l.exceeded = true
-		return 0, errors.New("size limit reached")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	return n, err
+// Decode parses plain JSON telemetry with encoding/json.
+func Decode(ctx context.Context, r io.Reader, name string) (*Match, error) {
+	return decode(ctx, r, name)
 }
 
 // decode streams the JSON array. This is the baseline encoding/json decoder.
@@ -203,12 +29,12 @@ func decode(ctx context.Context, r io.Reader, name string) (*Match, error) {
 			return nil, te
 		}
 		if errors.Is(err, io.EOF) {
-			return nil, &Error{Kind: ErrEmptyFile, Path: name, Offset: 0, Err: errors.New("no JSON value")}
+			return nil, &Error{Kind: ErrEmptyFile, Path: name, Offset: 0, Event: -1, Err: errors.New("no JSON value")}
 		}
-		return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Err: err}
+		return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Event: -1, Err: err}
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, &Error{Kind: ErrNotArray, Path: name, Offset: 0, Err: fmt.Errorf("top level is %v, not an array", tok)}
+		return nil, &Error{Kind: ErrNotArray, Path: name, Offset: 0, Event: -1, Err: fmt.Errorf("top level is %v, not an array", tok)}
 	}
 	m := &Match{Events: make([]Event, 0, 32<<10)}
 	for dec.More() {
@@ -228,7 +54,7 @@ func decode(ctx context.Context, r io.Reader, name string) (*Match, error) {
 				m.TotalEvents++
 				continue
 			}
-			return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Err: fmt.Errorf("event %d: %w", m.TotalEvents, err)}
+			return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Event: -1, Err: fmt.Errorf("event %d: %w", m.TotalEvents, err)}
 		}
 		if ev, ok := raw.toEvent(int32(m.TotalEvents)); ok {
 			m.Events = append(m.Events, ev)
@@ -240,10 +66,10 @@ func decode(ctx context.Context, r io.Reader, name string) (*Match, error) {
 		if errors.As(err, &te) {
 			return nil, te
 		}
-		return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Err: fmt.Errorf("unterminated array: %w", err)}
+		return nil, &Error{Kind: ErrBadJSON, Path: name, Offset: dec.InputOffset(), Event: -1, Err: fmt.Errorf("unterminated array: %w", err)}
 	}
 	if m.TotalEvents == 0 {
-		return nil, &Error{Kind: ErrNoEvents, Path: name, Offset: -1, Err: errors.New("the event array is empty")}
+		return nil, &Error{Kind: ErrNoEvents, Path: name, Offset: -1, Event: -1, Err: errors.New("the event array is empty")}
 	}
 	return m, nil
 }

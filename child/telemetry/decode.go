@@ -1,0 +1,634 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// field identifies a top-level event key the decoder keeps.
+type field uint8
+
+const (
+	fNone field = iota
+	fT
+	fType
+	fEventType
+	fD
+	fCommon
+	fAttackID
+	fDBNOID
+	fDamage
+	fDistance
+	fDamageTypeCategory
+	fDamageReason
+	fDamageCauserName
+	fDamageCauserAdditionalInfo
+	fVictimWeapon
+	fVictimWeaponAdditionalInfo
+	fIsAttackerInVehicle
+	fIsThroughPenetrableWall
+	fElapsedTime
+	fAttacker
+	fVictim
+	fFinisher
+	fKiller
+	fDBNOMaker
+	fCharacter
+	fReviver
+	fFinishDamageInfo
+	fKillerDamageInfo
+	fDBNODamageInfo
+	fItem
+	fWeapon
+	fGameState
+	numFields
+)
+
+var fieldNames = [numFields]string{
+	fT: "_T", fType: "type", fEventType: "event_type", fD: "_D", fCommon: "common",
+	fAttackID: "attackId", fDBNOID: "dBNOId", fDamage: "damage", fDistance: "distance",
+	fDamageTypeCategory: "damageTypeCategory", fDamageReason: "damageReason",
+	fDamageCauserName: "damageCauserName", fDamageCauserAdditionalInfo: "damageCauserAdditionalInfo",
+	fVictimWeapon: "victimWeapon", fVictimWeaponAdditionalInfo: "victimWeaponAdditionalInfo",
+	fIsAttackerInVehicle: "isAttackerInVehicle", fIsThroughPenetrableWall: "isThroughPenetrableWall",
+	fElapsedTime: "elapsedTime", fAttacker: "attacker", fVictim: "victim", fFinisher: "finisher",
+	fKiller: "killer", fDBNOMaker: "dBNOMaker", fCharacter: "character", fReviver: "reviver",
+	fFinishDamageInfo: "finishDamageInfo", fKillerDamageInfo: "killerDamageInfo",
+	fDBNODamageInfo: "dBNODamageInfo", fItem: "item", fWeapon: "weapon", fGameState: "gameState",
+}
+
+// topField maps a key to its field. A switch on string(b) does not allocate.
+func topField(b []byte) field {
+	switch string(b) {
+	case "_T":
+		return fT
+	case "_D":
+		return fD
+	case "common":
+		return fCommon
+	case "character":
+		return fCharacter
+	case "attacker":
+		return fAttacker
+	case "victim":
+		return fVictim
+	case "elapsedTime":
+		return fElapsedTime
+	case "attackId":
+		return fAttackID
+	case "dBNOId":
+		return fDBNOID
+	case "damage":
+		return fDamage
+	case "distance":
+		return fDistance
+	case "damageTypeCategory":
+		return fDamageTypeCategory
+	case "damageReason":
+		return fDamageReason
+	case "damageCauserName":
+		return fDamageCauserName
+	case "damageCauserAdditionalInfo":
+		return fDamageCauserAdditionalInfo
+	case "victimWeapon":
+		return fVictimWeapon
+	case "victimWeaponAdditionalInfo":
+		return fVictimWeaponAdditionalInfo
+	case "isAttackerInVehicle":
+		return fIsAttackerInVehicle
+	case "isThroughPenetrableWall":
+		return fIsThroughPenetrableWall
+	case "finisher":
+		return fFinisher
+	case "killer":
+		return fKiller
+	case "dBNOMaker":
+		return fDBNOMaker
+	case "reviver":
+		return fReviver
+	case "finishDamageInfo":
+		return fFinishDamageInfo
+	case "killerDamageInfo":
+		return fKillerDamageInfo
+	case "dBNODamageInfo":
+		return fDBNODamageInfo
+	case "item":
+		return fItem
+	case "weapon":
+		return fWeapon
+	case "gameState":
+		return fGameState
+	case "type":
+		return fType
+	case "event_type":
+		return fEventType
+	}
+	return fNone
+}
+
+var kinds = map[string]Kind{
+	"LogMatchDefinition":   KindMatchDefinition,
+	"LogParachuteLanding":  KindParachuteLanding,
+	"LandParachute":        KindParachuteLanding,
+	"LogPlayerKillV2":      KindPlayerKillV2,
+	"LogPlayerTakeDamage":  KindPlayerTakeDamage,
+	"LogPlayerMakeGroggy":  KindPlayerMakeGroggy,
+	"LogPlayerRevive":      KindPlayerRevive,
+	"LogItemUse":           KindItemUse,
+	"LogPlayerAttack":      KindPlayerAttack,
+	"LogGameStatePeriodic": KindGameStatePeriodic,
+	"LogPlayerPosition":    KindPlayerPosition,
+	"LogMatchEnd":          KindMatchEnd,
+}
+
+func bit(f field) uint64 { return 1 << f }
+
+// actorBad maps an actor field to its Bad bits (the field, its location).
+var actorBad = [...]struct {
+	f        field
+	bad, loc Bad
+}{
+	{fAttacker, BadAttacker, BadAttackerLocation},
+	{fVictim, BadVictim, BadVictimLocation},
+	{fFinisher, BadFinisher, BadFinisherLocation},
+	{fKiller, BadKiller, BadKillerLocation},
+	{fDBNOMaker, BadDBNOMaker, BadDBNOMakerLocation},
+	{fCharacter, BadCharacter, BadCharacterLocation},
+	{fReviver, BadReviver, BadReviverLocation},
+}
+
+// alwaysRead lists, per kind, the object-valued fields the reference reads
+// with `(event.get(k) or {}).get(...)` in an extractor that runs for every
+// match (item usage, advanced stats, weapon distribution, circle tracking)
+// before any filter: a truthy non-object there fails every match, so the
+// reader fails it at once (ErrWrongType). LogPlayerPosition's character is
+// read so only when the file has a LogGameStatePeriodic (circle tracking
+// returns early otherwise): decodeArray checks that at the end.
+var alwaysRead = [numKinds]Bad{
+	KindItemUse:           BadCharacter | BadItem,
+	KindPlayerAttack:      BadAttacker | BadWeapon,
+	KindPlayerTakeDamage:  BadAttacker | BadVictim,
+	KindPlayerMakeGroggy:  BadAttacker | BadVictim,
+	KindPlayerKillV2:      BadKiller,
+	KindGameStatePeriodic: BadGameState | BadSafetyZonePosition,
+}
+
+// typeState is what one of the `_T` / `type` / `event_type` keys held.
+type typeState uint8
+
+const (
+	tFalsy   typeState = iota // absent, null, "", 0, false, [] or {}
+	tKnown                    // a type some extractor reads
+	tUnknown                  // any other truthy value
+)
+
+// decoder turns the event array into Events.
+type decoder struct {
+	s      *scanner
+	path   string
+	m      *Match
+	intern interner
+	chars  []Character // slab: Characters are carved from it
+	infos  []DamageInfo
+
+	// per-event state
+	ev     *Event // the slot being decoded
+	dirty  bool   // the next free slot held a dropped event
+	idx    int
+	tstate [3]typeState
+	tkind  [3]Kind
+	bad    uint64 // fields holding a truthy non-object
+	badLoc uint64 // actors whose location is a truthy non-object
+	badSZP bool   // gameState.safetyZonePosition is a truthy non-object
+
+	// Circle tracking reads LogPlayerPosition's character (and, for a named
+	// one, its location) only when the file has a LogGameStatePeriodic.
+	gameStates bool
+	posBad     *Error // the first such position that would then fail
+	item       itemVal
+	weapon     itemVal
+	charsMark  int
+	infosMark  int
+	keyBuf     [32]byte
+	allowSkip  bool // eventBody may skip fields after an unknown `_T`
+	skipRest   bool // it does
+
+	mismatchMark      int
+	firstMismatchMark string
+
+	// Kept events accumulate in fixed chunks and are copied once into an
+	// exactly sized slice at the end: cheaper than append's repeated
+	// grow-and-copy of 360-byte structs, and no over-allocated tail.
+	chunks [][]Event
+	chunk  []Event
+	kept   int
+}
+
+const eventChunk = 4096
+
+// events returns the kept events as one slice.
+func (d *decoder) events() []Event {
+	out := make([]Event, 0, d.kept)
+	for _, c := range d.chunks {
+		out = append(out, c...)
+	}
+	out = append(out, d.chunk...)
+	d.chunks, d.chunk = nil, nil
+	return out
+}
+
+type itemVal struct {
+	set        bool
+	id, subCat string
+}
+
+const slabSize = 1024
+
+func (d *decoder) newChar() *Character {
+	if len(d.chars) == cap(d.chars) {
+		d.chars = make([]Character, 0, slabSize)
+	}
+	d.chars = d.chars[:len(d.chars)+1]
+	return &d.chars[len(d.chars)-1]
+}
+
+func (d *decoder) newInfo() *DamageInfo {
+	if len(d.infos) == cap(d.infos) {
+		d.infos = make([]DamageInfo, 0, slabSize/4)
+	}
+	d.infos = d.infos[:len(d.infos)+1]
+	return &d.infos[len(d.infos)-1]
+}
+
+// mismatch records a kept field whose type is not telemetry's; the field is
+// treated as absent.
+// The name is passed in two parts so the hot path never concatenates.
+func (d *decoder) mismatch(prefix, key string) {
+	if d.m.Mismatches == 0 {
+		name := prefix
+		if key != "" {
+			name += "." + key
+		}
+		d.m.FirstMismatch = fmt.Sprintf("event %d field %s", d.idx, name)
+	}
+	d.m.Mismatches++
+}
+
+// decodeArray parses the whole top-level array.
+func (d *decoder) decodeArray(ctx context.Context) error {
+	s := d.s
+	c, ok, err := s.peekEOF()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return newErr(ErrEmptyFile, d.path, 0, errors.New("no JSON value (file is empty or only whitespace)"))
+	}
+	if c != '[' {
+		if c == '{' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n' {
+			return newErr(ErrNotArray, d.path, s.offset(), fmt.Errorf("top level is %s, not an array of events", describe(c)))
+		}
+		return s.syntax(s.pos, "unexpected character %q", c)
+	}
+	s.pos++
+	if c, err = s.peek(); err != nil {
+		return err
+	}
+	if c == ']' {
+		s.pos++
+	} else {
+		for {
+			if d.idx&4095 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if c != '{' {
+				if _, _, err := s.skipValue(1); err != nil {
+					return err
+				}
+				return &Error{Kind: ErrNotObject, Path: d.path, Offset: s.offset(), Event: d.idx,
+					Err: fmt.Errorf("event %d is %s, not an object", d.idx, describe(c))}
+			}
+			if err := d.event(); err != nil {
+				return err
+			}
+			d.idx++
+			if c, err = s.peek(); err != nil {
+				return err
+			}
+			if c == ',' {
+				s.pos++
+				if c, err = s.peek(); err != nil {
+					return err
+				}
+				continue
+			}
+			if c == ']' {
+				s.pos++
+				break
+			}
+			return s.syntax(s.pos, "expected ',' or ']' after event %d, found %q", d.idx-1, c)
+		}
+	}
+	d.m.TotalEvents = d.idx
+	if d.posBad != nil && d.gameStates {
+		return d.posBad
+	}
+	if c, ok, err := s.peekEOF(); err != nil {
+		return err
+	} else if ok {
+		return s.syntax(s.pos, "extra data after the event array: %q", c)
+	}
+	if d.idx == 0 {
+		return newErr(ErrNoEvents, d.path, -1, errors.New("the event array is empty"))
+	}
+	return nil
+}
+
+func describe(c byte) string {
+	switch {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// event decodes one object (s.buf[s.pos] == '{') and appends it when its
+// type is one we keep.
+func (d *decoder) event() error {
+	s := d.s
+	// Decode straight into the next slot of the current chunk; a dropped
+	// event gives its slot back (and it is cleared before reuse).
+	if len(d.chunk) == cap(d.chunk) {
+		if d.chunk != nil {
+			d.chunks = append(d.chunks, d.chunk)
+		}
+		d.chunk, d.dirty = make([]Event, 0, eventChunk), false
+	}
+	d.chunk = d.chunk[:len(d.chunk)+1]
+	d.ev = &d.chunk[len(d.chunk)-1]
+	if d.dirty {
+		*d.ev, d.dirty = Event{}, false
+	}
+	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
+	d.mismatchMark, d.firstMismatchMark = d.m.Mismatches, d.m.FirstMismatch
+	// Keep the event's bytes while it is decoded, so a decision to skip
+	// its fields can be taken back (see skipRest).
+	s.mark, s.markLost = s.pos, false
+	defer func() { s.mark = -1 }()
+	err := d.eventBody(true)
+	if err == errRedo {
+		if s.markLost {
+			return s.syntax(s.pos, "event %d over %d bytes repeats its _T key; it cannot be re-read", d.idx, markLimit)
+		}
+		s.pos = s.mark
+		d.rollback()
+		*d.ev = Event{}
+		err = d.eventBody(false)
+	}
+	return err
+}
+
+// errRedo asks event to decode the event again without skipping.
+var errRedo = errors.New("re-read the event without skipping")
+
+// rollback forgets what a partial decode of the current event produced.
+func (d *decoder) rollback() {
+	clear(d.chars[min(d.charsMark, len(d.chars)):])
+	d.chars = d.chars[:min(d.charsMark, len(d.chars))]
+	clear(d.infos[min(d.infosMark, len(d.infos)):])
+	d.infos = d.infos[:min(d.infosMark, len(d.infos))]
+	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
+}
+
+// eventBody decodes one event object. With allowSkip, a first truthy `_T`
+// naming a type no extractor reads makes every later field be skipped
+// unread (real files mostly put `_T` first, and two thirds of their events
+// are of such types); if a later duplicate `_T` then changes the outcome,
+// it returns errRedo and the event is decoded again in full.
+func (d *decoder) eventBody(allowSkip bool) error {
+	s := d.s
+	d.ev.Index = int32(d.idx)
+	d.tstate = [3]typeState{}
+	d.bad, d.badLoc, d.badSZP = 0, 0, false
+	d.item, d.weapon = itemVal{}, itemVal{}
+	d.allowSkip, d.skipRest = allowSkip, false
+	start := s.offset()
+
+	s.pos++
+	c, err := s.peek()
+	if err != nil {
+		return err
+	}
+	if c == '}' {
+		s.pos++
+		d.drop()
+		return nil
+	}
+	for {
+		if c != '"' {
+			return s.syntax(s.pos, "expected object key, found %q", c)
+		}
+		key, err := s.readString()
+		if err != nil {
+			return err
+		}
+		f := topField(key)
+		if err := s.expect(':', "':'"); err != nil {
+			return err
+		}
+		if f == fNone || (d.skipRest && f != fT) {
+			if _, _, err := s.skipValue(1); err != nil {
+				return err
+			}
+		} else if err := d.field(f); err != nil {
+			return err
+		}
+		if c, err = s.peek(); err != nil {
+			return err
+		}
+		if c == ',' {
+			s.pos++
+			if c, err = s.peek(); err != nil {
+				return err
+			}
+			continue
+		}
+		if c == '}' {
+			s.pos++
+			break
+		}
+		return s.syntax(s.pos, "expected ',' or '}' in event %d, found %q", d.idx, c)
+	}
+	return d.finish(start)
+}
+
+// finish resolves the event type the way the reference's get_event_type
+// does (`_T or type or event_type`, Python truthiness) and keeps the event.
+func (d *decoder) finish(start int64) error {
+	kind := KindOther
+	for i, st := range d.tstate {
+		if st != tFalsy {
+			kind = d.tkind[i]
+			break
+		}
+	}
+	if kind == KindOther {
+		d.drop()
+		return nil
+	}
+	ev := d.ev
+	if d.bad|d.badLoc != 0 {
+		for _, a := range actorBad {
+			if d.bad&bit(a.f) != 0 {
+				ev.Bad |= a.bad
+			}
+			if d.badLoc&bit(a.f) != 0 {
+				ev.Bad |= a.loc
+			}
+		}
+	}
+	if d.bad&bit(fItem) != 0 {
+		ev.Bad |= BadItem
+	}
+	if d.bad&bit(fWeapon) != 0 {
+		ev.Bad |= BadWeapon
+	}
+	if d.bad&bit(fGameState) != 0 {
+		ev.Bad |= BadGameState
+	}
+	if d.badSZP {
+		ev.Bad |= BadSafetyZonePosition
+	}
+	if b := ev.Bad & alwaysRead[kind]; b != 0 {
+		return d.wrongType(start, b.Name(), "a non-empty non-object value where an object belongs")
+	}
+	switch kind {
+	case KindGameStatePeriodic:
+		d.gameStates = true
+	case KindPlayerPosition:
+		named := ev.Character != nil && ev.Character.Name != ""
+		if d.posBad == nil && (ev.Bad&BadCharacter != 0 || (named && ev.Bad&BadCharacterLocation != 0)) {
+			d.posBad = d.wrongType(start, ev.Bad.Name(), "a non-empty non-object value where an object belongs").(*Error)
+		}
+	}
+	ev.Kind = kind
+	// LogItemUse carries `item`, LogPlayerAttack `weapon`.
+	it := d.item
+	if kind == KindPlayerAttack || !it.set {
+		it = d.weapon
+	}
+	ev.ItemID, ev.ItemSubCategory = it.id, it.subCat
+	d.kept++
+	return nil
+}
+
+func (d *decoder) wrongType(start int64, name, what string) error {
+	return &Error{Kind: ErrWrongType, Path: d.path, Offset: start, Event: d.idx, Field: name,
+		Err: fmt.Errorf("wrong type for field %s in event %d: %s", name, d.idx, what)}
+}
+
+// drop forgets an event we do not keep, returning its slab space.
+func (d *decoder) drop() {
+	d.chunk, d.dirty = d.chunk[:len(d.chunk)-1], true
+	// Mismatches only matter in events we keep.
+	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
+	if d.charsMark <= len(d.chars) {
+		clear(d.chars[d.charsMark:])
+		d.chars = d.chars[:d.charsMark]
+	}
+	if d.infosMark <= len(d.infos) {
+		clear(d.infos[d.infosMark:])
+		d.infos = d.infos[:d.infosMark]
+	}
+}
+
+// field decodes the value of top-level key f.
+func (d *decoder) field(f field) error {
+	ev := d.ev
+	switch f {
+	case fT, fType, fEventType:
+		return d.typeKey(int(f - fT))
+	case fD:
+		b, ok, err := d.str(f)
+		ev.Has &^= HasTime | HasDText
+		if err != nil || !ok {
+			return err
+		}
+		if len(b) > 0 {
+			ev.Has |= HasDText
+		}
+		if t, ok := parseTime(b); ok {
+			ev.Time, ev.Has = t, ev.Has|HasTime
+		} else {
+			ev.Has &^= HasTime
+		}
+	case fCommon:
+		return d.common()
+	case fAttackID:
+		return d.intField(f, &ev.AttackID, HasAttackID)
+	case fDBNOID:
+		return d.intField(f, &ev.DBNOID, HasDBNOID)
+	case fDamage:
+		return d.floatField(f, &ev.Damage, HasDamage)
+	case fDistance:
+		return d.floatField(f, &ev.Distance, HasDistance)
+	case fElapsedTime:
+		return d.floatField(f, &ev.ElapsedTime, HasElapsedTime)
+	case fDamageTypeCategory:
+		return d.strField(f, &ev.DamageTypeCategory, HasDamageTypeCategory)
+	case fDamageReason:
+		return d.strField(f, &ev.DamageReason, HasDamageReason)
+	case fDamageCauserName:
+		return d.strField(f, &ev.DamageCauserName, HasDamageCauserName)
+	case fVictimWeapon:
+		return d.strField(f, &ev.VictimWeapon, HasVictimWeapon)
+	case fDamageCauserAdditionalInfo:
+		v, err := d.strArray(fieldNames[f], "")
+		ev.DamageCauserAdditionalInfo = v
+		return err
+	case fVictimWeaponAdditionalInfo:
+		v, err := d.strArray(fieldNames[f], "")
+		ev.VictimWeaponAdditionalInfo = v
+		return err
+	case fIsAttackerInVehicle:
+		return d.boolField(fieldNames[f], "", &ev.IsAttackerInVehicle, &ev.Has, HasIsAttackerInVehicle)
+	case fIsThroughPenetrableWall:
+		return d.boolField(fieldNames[f], "", &ev.IsThroughPenetrableWall, &ev.Has, HasIsThroughPenetrableWall)
+	case fAttacker:
+		return d.actor(f, &ev.Attacker)
+	case fVictim:
+		return d.actor(f, &ev.Victim)
+	case fFinisher:
+		return d.actor(f, &ev.Finisher)
+	case fKiller:
+		return d.actor(f, &ev.Killer)
+	case fDBNOMaker:
+		return d.actor(f, &ev.DBNOMaker)
+	case fCharacter:
+		return d.actor(f, &ev.Character)
+	case fReviver:
+		return d.actor(f, &ev.Reviver)
+	case fFinishDamageInfo:
+		return d.damageInfo(f, &ev.FinishDamage)
+	case fKillerDamageInfo:
+		return d.damageInfo(f, &ev.KillerDamage)
+	case fDBNODamageInfo:
+		return d.damageInfo(f, &ev.DBNODamage)
+	case fItem:
+		return d.itemObj(f, &d.item)
+	case fWeapon:
+		return d.itemObj(f, &d.weapon)
+	case fGameState:
+		return d.gameState()
+	}
+	return nil
+}
