@@ -260,7 +260,7 @@ func (x *fightIndex) fight(eng *engagement) (Fight, bool) {
 	if len(s.actualTeams) == 0 {
 		// Only NPCs took part. The reference would raise (max() of an empty
 		// sequence in _determine_fight_outcome) and fail the whole match;
-		// such a skirmish is dropped instead. See docs/PARITY-aggregates.md.
+		// such a skirmish is dropped instead. See docs/PARITY.md (fights).
 		return Fight{}, false
 	}
 	o := determineOutcome(s.actualTeams, s)

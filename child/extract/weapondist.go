@@ -18,7 +18,7 @@ type WeaponUse struct {
 //   - kills: LogPlayerKillV2, named killer, damage causer taken from
 //     killerDamageInfo.damageCauserName. The reference reads a top-level
 //     damageCauserName that LogPlayerKillV2 does not carry, so it never
-//     counted a kill (total_kills always 0); see docs/PARITY-aggregates.md.
+//     counted a kill (total_kills always 0); see docs/PARITY.md.
 //
 // An event without a causer name is skipped; an unknown causer counts under
 // "Other". A (player, category) row exists once any event touched it, zero
