@@ -136,9 +136,11 @@ func TestRecyclingAfterMaxTasks(t *testing.T) {
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(bodies...)
 	drained(t, e, s, 60*time.Second)
-	if v := s.Metric(t, `worker_restarts_total{reason="recycled",worker_type="telemetry_processing"}`); v < 3 {
-		t.Errorf("recycled restarts = %v, want >= 3 for 7 jobs at 2 per child", v)
-	}
+	// However the 7 jobs fall on the children, at least 3 children reach 2
+	// jobs; a retirement is counted once the old child has stopped.
+	e2etest.WaitFor(t, 20*time.Second, "three recycled children", func() bool {
+		return s.Metric(t, `worker_restarts_total{reason="recycled",worker_type="telemetry_processing"}`) >= 3
+	})
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
