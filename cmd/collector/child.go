@@ -224,9 +224,18 @@ func resultView(r *protocol.Result) map[string]any {
 		"total_events":     r.TotalEvents,
 		"rows_written":     r.Rows,
 		"events_extracted": r.EventsExtracted,
+		"table_ms":         tableMillis(r.TableDurations),
 		"timings": map[string]string{
 			"read": r.Timings.Read.String(), "extract": r.Timings.Extract.String(),
 			"store": r.Timings.Store.String(), "total": r.Timings.Total.String(),
 		},
 	}
+}
+
+func tableMillis(m map[string]time.Duration) map[string]float64 {
+	out := make(map[string]float64, len(m))
+	for k, d := range m {
+		out[k] = float64(d.Microseconds()) / 1000
+	}
+	return out
 }
