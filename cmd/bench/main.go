@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +29,8 @@ import (
 	"time"
 
 	_ "github.com/lib/pq"
+
+	"github.com/pewstats/collector/cmd/internal/scrape"
 )
 
 type options struct {
@@ -245,7 +246,7 @@ func (o *options) drain(ctx context.Context, pool int, telemetry, messages strin
 			return nil, fmt.Errorf("supervisor exited early: %v (see %s)", err, logPath)
 		case <-time.After(100 * time.Millisecond):
 		}
-		m := scrape(o.metrics)
+		m := scrape.Metrics(o.metrics)
 		done := m[`queue_messages_processed_total{queue_name="telemetry_processing",status="success"}`] + m[`queue_messages_processed_total{queue_name="telemetry_processing",status="failed"}`]
 		if start.IsZero() && m[`collector_amqp_consumer_up`] == 1 {
 			start = time.Now() // the clock starts when consuming starts
@@ -367,29 +368,6 @@ func cpuSeconds(pid int) float64 {
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100 // USER_HZ is 100 on Linux
-}
-
-func scrape(addr string) map[string]float64 {
-	out := map[string]float64{}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		if i := strings.LastIndexByte(line, ' '); i > 0 {
-			if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-				out[line[:i]] = v
-			}
-		}
-	}
-	return out
 }
 
 func percentile(xs []float64, p float64) float64 {

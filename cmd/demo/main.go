@@ -15,17 +15,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	_ "github.com/lib/pq"
+
+	"github.com/pewstats/collector/cmd/internal/scrape"
 )
 
 type config struct {
@@ -161,7 +161,7 @@ func run(ctx context.Context, c *config) error {
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
-		m := scrape(c.metrics)
+		m := scrape.Metrics(c.metrics)
 		ok = m[`queue_messages_processed_total{queue_name="telemetry_processing",status="success"}`]
 		failed = m[`queue_messages_processed_total{queue_name="telemetry_processing",status="failed"}`]
 		done := int(ok + failed)
@@ -212,32 +212,6 @@ func run(ctx context.Context, c *config) error {
 		return fmt.Errorf("%d matches failed; see %s and `collector failed --environment demo`", int(failed), logPath)
 	}
 	return nil
-}
-
-// scrape reads the supervisor's /metrics into sample -> value.
-func scrape(addr string) map[string]float64 {
-	out := map[string]float64{}
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return out
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			out[line[:i]] = v
-		}
-	}
-	return out
 }
 
 func countLines(path string) (int, error) {
