@@ -56,6 +56,10 @@ type Supervisor struct {
 	inFlight         atomic.Int64
 	done, ok, failed atomic.Int64
 	listener         net.Listener
+	// stopping is closed when shutdown begins, so waits inside handlers
+	// (the transient requeue delay) end at once.
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 }
 
 // New builds a supervisor; Run starts it.
@@ -75,7 +79,7 @@ func New(cfg Config) *Supervisor {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Supervisor{cfg: cfg, log: cfg.Log}
+	s := &Supervisor{cfg: cfg, log: cfg.Log, stopping: make(chan struct{})}
 	s.m = metrics.New(cfg.WorkerID, cfg.MetricsAddr, cfg.Version)
 	pc := cfg.Pool
 	pc.Log = cfg.Log
@@ -149,6 +153,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 
 	// 1. No new deliveries; the connection (and its heartbeats) stays up so
 	//    in-flight results can still be acked.
+	s.stoppingOnce.Do(func() { close(s.stopping) })
 	stopConsuming()
 	<-consumerDone
 	<-dispatchDone
@@ -241,7 +246,10 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 		if int(n) >= s.cfg.PauseAfter {
 			s.pauseForDatabase(n)
 		}
-		time.Sleep(delay)
+		select {
+		case <-time.After(delay):
+		case <-s.stopping:
+		}
 		s.requeue(log, d, "transient")
 	}
 }
