@@ -129,3 +129,13 @@ func TestChildArgsCarryNoSecrets(t *testing.T) {
 		t.Fatalf("child env lacks the password or GOMEMLIMIT: %q", env)
 	}
 }
+
+func TestChildProcsShareTheCPUs(t *testing.T) {
+	for _, tc := range []struct{ cpus, pool, want int }{
+		{2, 1, 2}, {2, 2, 1}, {2, 4, 1}, {8, 2, 4}, {8, 3, 2}, {1, 1, 1},
+	} {
+		if got := childProcs(tc.cpus, tc.pool); got != tc.want {
+			t.Errorf("childProcs(%d cpus, pool %d) = %d, want %d", tc.cpus, tc.pool, got, tc.want)
+		}
+	}
+}
