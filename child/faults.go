@@ -22,6 +22,9 @@ import (
 //
 // A "@N" suffix applies the fault only on attempts <= N (e.g. exit@1 crashes
 // on the first delivery and succeeds on the second).
+// memoryHog holds what the "oom" fault allocates, so nothing is collected.
+var memoryHog [][]byte
+
 func injectFault(ctx context.Context, fault string, attempt int) error {
 	if fault == "" {
 		return nil
@@ -48,13 +51,12 @@ func injectFault(ctx context.Context, fault string, attempt int) error {
 		<-ctx.Done()
 		return ctx.Err()
 	case fault == "oom":
-		var hog [][]byte
 		for {
 			b := make([]byte, 16<<20)
 			for i := range b {
 				b[i] = byte(i)
 			}
-			hog = append(hog, b)
+			memoryHog = append(memoryHog, b) // kept reachable: RSS must grow
 			time.Sleep(10 * time.Millisecond)
 			if ctx.Err() != nil {
 				return ctx.Err()

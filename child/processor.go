@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pewstats/collector/child/extract"
@@ -36,8 +35,7 @@ type Processor struct {
 	cfg   Config
 	log   *slog.Logger
 
-	mu       sync.Mutex // one job at a time, as the parent expects
-	jobsDone atomic.Int64
+	mu sync.Mutex // one job at a time, as the parent expects
 }
 
 var _ protocol.Processor = (*Processor)(nil)
@@ -55,7 +53,6 @@ func (p *Processor) Ping(ctx context.Context) error { return p.store.Ping(ctx) }
 func (p *Processor) Process(ctx context.Context, job *protocol.Job) (*protocol.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	defer p.jobsDone.Add(1)
 	start := time.Now()
 	res := &protocol.Result{Rows: map[string]int64{}, EventsExtracted: map[string]int64{}, TableDurations: map[string]time.Duration{}}
 	err := p.process(ctx, job, res)
@@ -209,6 +206,3 @@ func classifyRead(err error) error {
 	}
 	return err
 }
-
-// JobsDone is the number of jobs this processor has finished.
-func (p *Processor) JobsDone() int64 { return p.jobsDone.Load() }

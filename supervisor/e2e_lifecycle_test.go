@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -266,5 +265,4 @@ func TestDebugServeAndReattach(t *testing.T) {
 		processed[id] = 3
 	}
 	e.Check(t, e2etest.Ledger{Processed: processed})
-	_ = fmt.Sprint()
 }

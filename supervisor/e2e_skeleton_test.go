@@ -2,6 +2,7 @@ package supervisor_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,7 +166,7 @@ func TestBadMessagesGoToFailedQueue(t *testing.T) {
 		if msg, _ := f.Headers["x-error-message"].(string); msg == "" {
 			t.Errorf("%s: no x-error-message header", want.typ)
 		}
-		if !containsStr(string(f.Body), want.body) {
+		if !strings.Contains(string(f.Body), want.body) {
 			t.Errorf("%s: body %q does not carry the original message", want.typ, f.Body)
 		}
 	}
@@ -181,17 +182,4 @@ func TestBadMessagesGoToFailedQueue(t *testing.T) {
 	if v := s.Metric(t, `collector_messages_dead_lettered_total{reason="permanent"}`); v != -1 && v != 2 {
 		t.Fatalf("dead-lettered{permanent} = %v, want 2", v)
 	}
-}
-
-func containsStr(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -58,19 +59,10 @@ func TestClassify(t *testing.T) {
 func TestDSNQuotesAndRedacts(t *testing.T) {
 	c := Config{Host: "db", Port: 5432, DB: "pew stats", User: "u", Password: `p'a\ss`}
 	dsn := c.DSN()
-	if want := `password='p\'a\\ss'`; !contains(dsn, want) {
+	if want := `password='p\'a\\ss'`; !strings.Contains(dsn, want) {
 		t.Fatalf("DSN %q lacks %q", dsn, want)
 	}
-	if contains(c.Redacted(), "p'a") {
+	if strings.Contains(c.Redacted(), "p'a") {
 		t.Fatalf("Redacted leaks the password: %s", c.Redacted())
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }

@@ -29,10 +29,6 @@ type Gated interface {
 	Gate(Flags) bool
 }
 
-// FlagUpdate says which processing flags to set. A flag is only ever set to
-// true here, never reset: see docs/PARITY.md ("processing flags").
-type FlagUpdate = Flags
-
 // Written reports what a commit stored.
 type Written struct {
 	Rows     map[string]int64
@@ -42,7 +38,10 @@ type Written struct {
 // CommitMatch writes every table, sets the flags and marks the match
 // 'completed', all in one transaction: a child killed mid-way leaves nothing
 // behind, and a retry cannot double rows because the flags commit with them.
-func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []TableWriter, flags FlagUpdate) (Written, error) {
+//
+// flags says which processing flags to set; a flag is only ever set to true
+// here, never reset (docs/PARITY.md, "processing flags").
+func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []TableWriter, flags Flags) (Written, error) {
 	w := Written{Rows: map[string]int64{}, Duration: map[string]time.Duration{}}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -119,7 +118,7 @@ func CopyRows(ctx context.Context, tx *sql.Tx, table string, columns []string, n
 	if n == 0 {
 		return 0, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+	stmt, err := tx.PrepareContext(ctx, copyStatement(table, columns))
 	if err != nil {
 		return 0, fmt.Errorf("prepare COPY %s: %w", table, err)
 	}
@@ -137,6 +136,16 @@ func CopyRows(ctx context.Context, tx *sql.Tx, table string, columns []string, n
 		return 0, fmt.Errorf("close COPY %s: %w", table, err)
 	}
 	return int64(n), nil
+}
+
+// copyStatement is COPY table (columns) FROM STDIN with quoted identifiers;
+// lib/pq turns a prepared COPY into its bulk-load protocol.
+func copyStatement(table string, columns []string) string {
+	quoted := make([]string, len(columns))
+	for i, c := range columns {
+		quoted[i] = pq.QuoteIdentifier(c)
+	}
+	return "COPY " + pq.QuoteIdentifier(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN"
 }
 
 var stageSeq atomic.Uint64

@@ -12,9 +12,8 @@ import (
 )
 
 var (
-	synthOnce                sync.Once
-	synthPlain, synthGz      []byte
-	synthEvents, synthTotalN int
+	synthOnce           sync.Once
+	synthPlain, synthGz []byte
 )
 
 // synthData is a modern squad match from child/synth (seed 1): 54,556

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -140,5 +139,3 @@ func (o *telemetryOptions) validate() error {
 	}
 	return nil
 }
-
-var stderr io.Writer = os.Stderr

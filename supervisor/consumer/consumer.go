@@ -137,9 +137,6 @@ func (c *Consumer) signalPause(p bool) {
 	c.pauseCh <- p
 }
 
-// Paused reports whether consumption is paused.
-func (c *Consumer) Paused() bool { return c.paused.Load() }
-
 // Run connects and consumes until ctx ends, reconnecting whenever the
 // connection or channel closes. When ctx ends it cancels the consumer (no new
 // deliveries) but leaves the connection open, so in-flight deliveries can
@@ -248,7 +245,7 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 		case tag := <-cancelled:
 			// The broker cancelled us (queue deleted, consumer_timeout in
 			// some versions): treat as a lost channel and start over.
-			c.closeChannel(ch)
+			_ = ch.Close()
 			return false, fmt.Errorf("consumer %q cancelled by the broker", tag)
 		case p := <-c.pauseCh:
 			if p && msgs != nil {
@@ -368,10 +365,6 @@ func declareTopology(ch *amqp.Channel, cfg Config) error {
 		return fmt.Errorf("bind queue %s: %w", cfg.FailedQueue(), err)
 	}
 	return nil
-}
-
-func (c *Consumer) closeChannel(ch *amqp.Channel) {
-	_ = ch.Close()
 }
 
 // Close closes the connection. Unsettled deliveries return to the queue.
