@@ -57,3 +57,27 @@ func TestFailedRequeueCommand(t *testing.T) {
 	}
 	e.Check(t, e2etest.Ledger{Processed: map[string]int{"late": 4}})
 }
+
+// If the failed queue disappears while the supervisor runs (deleted by
+// hand), a dead-letter must not be acked on the strength of the broker
+// confirming a message it could not route: the queue is declared again and
+// the message lands in it.
+func TestDeadLetterSurvivesDeletedFailedQueue(t *testing.T) {
+	e := e2etest.New(t)
+	s := e.StartSupervisor("--pool-size=1")
+	s.WaitReady(t, 30*time.Second)
+	e.DeleteQueue(e.FailedQueue())
+	e.Publish([]byte("not json at all"))
+	e2etest.WaitFor(t, 30*time.Second, "the bad message in a re-declared failed queue", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	drained(t, e, s, 30*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	failed := e.DrainFailed()
+	if len(failed) != 1 || string(failed[0].Body) != "not json at all" || failed[0].Reason() != "invalid_message" {
+		t.Fatalf("failed queue holds %+v", failed)
+	}
+}

@@ -72,12 +72,15 @@ type Consumer struct {
 	log *slog.Logger
 	out chan *Delivery
 
-	mu    sync.Mutex
-	conn  *amqp.Connection
-	ch    *amqp.Channel // consuming channel
-	pub   *amqp.Channel // confirm-mode publishing channel
-	gen   uint64        // bumped on every new consuming channel
-	pubMu sync.Mutex    // serializes publish+confirm
+	mu   sync.Mutex
+	conn *amqp.Connection
+	ch   *amqp.Channel // consuming channel
+	pub  *amqp.Channel // confirm-mode publishing channel
+	// returns receives the pub channel's basic.return frames; read only
+	// under pubMu, right after each confirm.
+	returns chan amqp.Return
+	gen     uint64     // bumped on every new consuming channel
+	pubMu   sync.Mutex // serializes publish+confirm
 
 	connected atomic.Bool
 	consuming atomic.Bool

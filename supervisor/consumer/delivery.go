@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -133,7 +134,7 @@ func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 	if f.WorkerID != "" {
 		h["x-worker-id"] = f.WorkerID
 	}
-	if err := d.c.publishConfirmed(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
+	if err := d.c.publishToQueue(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
 		return fmt.Errorf("dead-letter to %s: %w", d.c.cfg.FailedQueue(), err)
 	}
 	return d.Ack()
@@ -145,7 +146,7 @@ func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 func (d *Delivery) Retry(ctx context.Context, attempts int) error {
 	h := cloneTable(d.Headers)
 	h[HeaderAttempts] = int32(attempts)
-	if err := d.c.publishConfirmed(ctx, d.c.cfg.ProcessingQueue(), d.publishing(h)); err != nil {
+	if err := d.c.publishToQueue(ctx, d.c.cfg.ProcessingQueue(), d.publishing(h)); err != nil {
 		return fmt.Errorf("republish for retry: %w", err)
 	}
 	return d.Ack()
@@ -166,9 +167,44 @@ func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
 	}
 }
 
-// publishConfirmed publishes through the default exchange to queue and waits
-// for the broker's ack (publisher confirms), so a message is never acked
-// before its copy is safely stored.
+// errUnroutable means the broker confirmed a mandatory message it could not
+// route (the queue does not exist): the copy was not stored.
+var errUnroutable = errors.New("no queue to route the message to")
+
+// publishToQueue publishes to queue with a confirm. If the queue has gone
+// (deleted while we run), it is declared again, durable and without
+// arguments as at start, and the publish is retried once: a dead-letter must
+// never be acked on the strength of a confirm for a message the broker
+// dropped.
+func (c *Consumer) publishToQueue(ctx context.Context, queue string, p amqp.Publishing) error {
+	err := c.publishConfirmed(ctx, queue, p)
+	if !errors.Is(err, errUnroutable) {
+		return err
+	}
+	c.log.Warn("queue missing on publish; declaring it again", "queue", queue)
+	if err := c.declareQueue(queue); err != nil {
+		return err
+	}
+	return c.publishConfirmed(ctx, queue, p)
+}
+
+func (c *Consumer) declareQueue(queue string) error {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
+	ch, err := c.publishChannel()
+	if err != nil {
+		return err
+	}
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		c.dropPublishChannel(ch)
+		return fmt.Errorf("declare %s: %w", queue, err)
+	}
+	return nil
+}
+
+// publishConfirmed publishes through the default exchange to queue
+// (mandatory) and waits for the broker's ack (publisher confirms), so a
+// message is never acked before its copy is safely stored.
 func (c *Consumer) publishConfirmed(ctx context.Context, queue string, p amqp.Publishing) error {
 	c.pubMu.Lock()
 	defer c.pubMu.Unlock()
@@ -191,6 +227,16 @@ func (c *Consumer) publishConfirmed(ctx context.Context, queue string, p amqp.Pu
 	if !ok {
 		return fmt.Errorf("broker refused (nack) the message for %s", queue)
 	}
+	// The broker sends basic.return before the ack of an unroutable
+	// mandatory message, and the library hands it over before it processes
+	// the ack, so it is already buffered here if there was one.
+	select {
+	case r, ok := <-c.returns:
+		if ok { // a closed channel (the pub channel died) is not a return
+			return fmt.Errorf("%s: %w (%s)", queue, errUnroutable, r.ReplyText)
+		}
+	default:
+	}
 	return nil
 }
 
@@ -211,14 +257,10 @@ func (c *Consumer) publishChannel() (*amqp.Channel, error) {
 		ch.Close()
 		return nil, fmt.Errorf("enable publisher confirms: %w", err)
 	}
-	// Unroutable mandatory messages come back as basic.return; drain them
-	// so the library never blocks, and log (it means a queue is missing).
-	returns := ch.NotifyReturn(make(chan amqp.Return, 4))
-	go func() {
-		for r := range returns {
-			c.log.Error("broker returned an unroutable message", "routing_key", r.RoutingKey, "reply", r.ReplyText)
-		}
-	}()
+	// Unroutable mandatory messages come back as basic.return, read by
+	// publishConfirmed. One publish is in flight at a time, so a small
+	// buffer never blocks the library.
+	c.returns = ch.NotifyReturn(make(chan amqp.Return, 4))
 	c.pub = ch
 	return ch, nil
 }

@@ -137,6 +137,16 @@ func (e *Env) deleteQueues() {
 	_ = ch.ExchangeDelete("match.exchange."+e.Environment, false, false)
 }
 
+// DeleteQueue deletes a queue, as an operator might by hand.
+func (e *Env) DeleteQueue(name string) {
+	e.T.Helper()
+	conn, ch := e.channel()
+	defer conn.Close()
+	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
+		e.T.Fatalf("e2etest: delete queue %s: %v", name, err)
+	}
+}
+
 // Publish sends raw bodies to the processing queue (declaring it as the
 // reference does), persistent, with publisher confirms.
 func (e *Env) Publish(bodies ...[]byte) {
