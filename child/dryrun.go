@@ -39,19 +39,27 @@ func DryRun(ctx context.Context, body []byte, cfg Config, tracked map[string]str
 	in := &stepInput{events: m.Events, info: msg.Info(), tracked: func() (map[string]struct{}, error) { return tracked, nil }}
 	out := &stepOutput{extracted: map[string]int64{}}
 	for _, s := range steps {
+		out.begin(s.flag)
 		if err := s.run(in, out); err != nil {
 			return nil, failure.New(failure.Permanent, "ExtractionError", fmt.Errorf("extract %s: %w", s.name, err))
 		}
 	}
-	rep := &DryRunReport{MatchID: msg.MatchID, TotalEvents: m.TotalEvents, Kept: len(m.Events), Rows: map[string]int{}, Extracted: out.extracted, Flags: out.flags,
+	rep := &DryRunReport{MatchID: msg.MatchID, TotalEvents: m.TotalEvents, Kept: len(m.Events), Rows: map[string]int{}, Extracted: out.extracted,
 		Note: "dry run: nothing was written; the tracked-player filter used --tracked-players"}
-	for _, w := range out.writers {
-		if l, ok := w.(lenner); ok {
-			rep.Rows[w.Table()] += l.Len()
+	for _, st := range out.steps {
+		n := 0
+		for _, w := range st.Writers {
+			if l, ok := w.(lenner); ok {
+				rep.Rows[w.Table()] += l.Len()
+				n += l.Len()
+			}
+		}
+		if n > 0 {
+			rep.Flags = rep.Flags.With(st.Flag)
 		}
 	}
 	if withRows {
-		rep.Tables = out.writers
+		rep.Tables = out.writers()
 	}
 	return rep, nil
 }

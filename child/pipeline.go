@@ -1,6 +1,8 @@
 package child
 
 import (
+	"fmt"
+
 	"github.com/pewstats/collector/child/extract"
 	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/child/telemetry"
@@ -13,16 +15,55 @@ type stepInput struct {
 	// tracked returns the tracked-player names (players table), loaded on
 	// first use so matches that need no filtering never query it.
 	tracked func() (map[string]struct{}, error)
+
+	circle     *extract.CircleResult // shared by enhanced stats and circle positions
+	circleErr  error
+	circleDone bool
+}
+
+// circleTracking runs extract_circle_tracking once for the two steps that
+// store its outputs. The tracked-player set is loaded only if some player
+// has a position sample to filter.
+func (in *stepInput) circleTracking() (*extract.CircleResult, error) {
+	if in.circleDone {
+		return in.circle, in.circleErr
+	}
+	in.circleDone = true
+	var (
+		tracked map[string]struct{}
+		loaded  bool
+	)
+	res := extract.CircleTracking(in.events, func(name string) bool {
+		if !loaded {
+			tracked, in.circleErr = in.tracked()
+			loaded = true
+		}
+		_, ok := tracked[name]
+		return ok
+	})
+	if in.circleErr != nil {
+		in.circleErr = fmt.Errorf("load tracked players: %w", in.circleErr)
+		return nil, in.circleErr
+	}
+	in.circle = &res
+	return in.circle, nil
 }
 
 // stepOutput collects what the steps produce for the match transaction.
+// Each step's writers go into its own store.Step, under the flag the step
+// owns; a step cannot add a writer to another step's flag.
 type stepOutput struct {
-	writers   []store.TableWriter
-	flags     store.Flags
+	steps     []store.Step
 	extracted map[string]int64 // reference label event_type -> count
 }
 
-func (o *stepOutput) add(w store.TableWriter) { o.writers = append(o.writers, w) }
+// begin opens the store.Step the following add calls fill.
+func (o *stepOutput) begin(f store.Flag) { o.steps = append(o.steps, store.Step{Flag: f}) }
+
+func (o *stepOutput) add(w store.TableWriter) {
+	cur := &o.steps[len(o.steps)-1]
+	cur.Writers = append(cur.Writers, w)
+}
 
 func (o *stepOutput) count(label string, n int) {
 	if n > 0 {
@@ -30,26 +71,37 @@ func (o *stepOutput) count(label string, n int) {
 	}
 }
 
-// step is one extraction of the reference's process_message. done reports
-// whether the match's flags say it already ran; nil means it always runs (the
-// reference's enhanced stats have no flag).
+// writers lists every writer of every step, in order.
+func (o *stepOutput) writers() []store.TableWriter {
+	var ws []store.TableWriter
+	for _, st := range o.steps {
+		ws = append(ws, st.Writers...)
+	}
+	return ws
+}
+
+// step is one extraction of the reference's process_message and the flag
+// it owns: it runs only while its flag is false, and its rows are written
+// only if the flag is still false under the match lock (store.CommitMatch).
 type step struct {
 	name string
-	done func(store.Flags) bool
+	flag store.Flag
 	run  func(in *stepInput, out *stepOutput) error
 }
 
-// steps run in the reference's order. Each sets its flag only when it
-// produced rows, as the reference's bool(rows) did.
+// steps run in the reference's order. The reference ran the last three on
+// every delivery ("always run for now - can add flags later"); here they own
+// a flag like the others (docs/PARITY.md).
 var steps = []step{
-	{name: "landings", done: func(f store.Flags) bool { return f.Landings }, run: runLandings},
-	{name: "kills", done: func(f store.Flags) bool { return f.Kills }, run: runKills},
-	{name: "weapons", done: func(f store.Flags) bool { return f.Weapons }, run: runWeaponKills},
-	{name: "damage", done: func(f store.Flags) bool { return f.Damage }, run: runDamage},
-	{name: "finishing", done: func(f store.Flags) bool { return f.Finishing }, run: runFinishing},
-	{name: "fights", done: func(f store.Flags) bool { return f.Fights }, run: runFights},
-	{name: "enhanced_stats", run: runEnhancedStats},
-	{name: "weapon_distribution", run: runWeaponDistribution},
+	{name: "landings", flag: store.FlagLandings, run: runLandings},
+	{name: "kills", flag: store.FlagKills, run: runKills},
+	{name: "weapons", flag: store.FlagWeapons, run: runWeaponKills},
+	{name: "damage", flag: store.FlagDamage, run: runDamage},
+	{name: "finishing", flag: store.FlagFinishing, run: runFinishing},
+	{name: "fights", flag: store.FlagFights, run: runFights},
+	{name: "enhanced_stats", flag: store.FlagEnhancedStats, run: runEnhancedStats},
+	{name: "circle_positions", flag: store.FlagCircles, run: runCirclePositions},
+	{name: "weapon_distribution", flag: store.FlagWeaponDistribution, run: runWeaponDistribution},
 }
 
 func runLandings(in *stepInput, out *stepOutput) error {
@@ -60,7 +112,6 @@ func runLandings(in *stepInput, out *stepOutput) error {
 	out.count("landings", len(rows))
 	if len(rows) > 0 {
 		out.add(store.Landings{Info: in.info, Rows: rows})
-		out.flags.Landings = true
 	}
 	return nil
 }
@@ -73,7 +124,6 @@ func runKills(in *stepInput, out *stepOutput) error {
 	out.count("kills", len(rows))
 	if len(rows) > 0 {
 		out.add(store.KillPositions{Info: in.info, Rows: rows})
-		out.flags.Kills = true
 	}
 	return nil
 }
@@ -86,7 +136,6 @@ func runWeaponKills(in *stepInput, out *stepOutput) error {
 	out.count("weapon_kills", len(rows))
 	if len(rows) > 0 {
 		out.add(store.WeaponKills{Info: in.info, Rows: rows})
-		out.flags.Weapons = true
 	}
 	return nil
 }
@@ -105,13 +154,12 @@ func runDamage(in *stepInput, out *stepOutput) error {
 	out.count("damage", len(rows))
 	if len(rows) > 0 {
 		out.add(store.DamageEvents{Info: in.info, Rows: rows})
-		out.flags.Damage = true
 	}
 	return nil
 }
 
 // runFinishing writes knock events before summaries, the reference's order;
-// its flag is set when either produced rows (bool(knock_events or
+// its flag is set when either stored rows (bool(knock_events or
 // finishing_summaries)).
 func runFinishing(in *stepInput, out *stepOutput) error {
 	knocks, sums, err := extract.Finishing(in.events)
@@ -126,6 +174,5 @@ func runFinishing(in *stepInput, out *stepOutput) error {
 	if len(sums) > 0 {
 		out.add(store.FinishingSummaries{Info: in.info, Rows: sums})
 	}
-	out.flags.Finishing = len(knocks) > 0 || len(sums) > 0
 	return nil
 }

@@ -1,8 +1,6 @@
 package child
 
 import (
-	"fmt"
-
 	"github.com/pewstats/collector/child/extract"
 	"github.com/pewstats/collector/child/store"
 )
@@ -21,36 +19,30 @@ func runFights(in *stepInput, out *stepOutput) error {
 		w := &store.Fights{Info: in.info, Rows: fights}
 		out.add(w.TeamFights())
 		out.add(w.Participants())
-		out.flags.Fights = true
 	}
 	return nil
 }
 
 // runEnhancedStats is the reference's always-run item usage, advanced stats
-// and circle tracking: one match_summaries update for all three, and the
-// tracked players' circle positions. The tracked-player set is loaded only
-// if some player has a position sample to filter.
+// and circle aggregates: one match_summaries update for all three.
 func runEnhancedStats(in *stepInput, out *stepOutput) error {
 	items := extract.ItemUsageStats(in.events)
 	adv := extract.AdvancedCombatStats(in.events)
-	var (
-		tracked    map[string]struct{}
-		trackedErr error
-		loaded     bool
-	)
-	circle := extract.CircleTracking(in.events, func(name string) bool {
-		if !loaded {
-			tracked, trackedErr = in.tracked()
-			loaded = true
-		}
-		_, ok := tracked[name]
-		return ok
-	})
-	if trackedErr != nil {
-		return fmt.Errorf("load tracked players: %w", trackedErr)
+	circle, err := in.circleTracking()
+	if err != nil {
+		return err
 	}
 	if rows := extract.MergeEnhancedStats(items, adv, circle.Aggregates); len(rows) > 0 {
 		out.add(store.EnhancedStats{MatchID: in.info.MatchID, Rows: rows})
+	}
+	return nil
+}
+
+// runCirclePositions stores the tracked players' circle samples.
+func runCirclePositions(in *stepInput, out *stepOutput) error {
+	circle, err := in.circleTracking()
+	if err != nil {
+		return err
 	}
 	if len(circle.Positions) > 0 {
 		out.add(store.CirclePositions{MatchID: in.info.MatchID, Rows: circle.Positions})

@@ -60,9 +60,13 @@ func (p *Processor) Process(ctx context.Context, job *protocol.Job) (*protocol.R
 	if err != nil {
 		class, typ := failure.ClassOf(err)
 		res.ErrorType, res.ErrorMessage = typ, err.Error()
-		res.Outcome = protocol.OutcomePermanent
-		if class == failure.Transient {
+		switch {
+		case errors.Is(err, store.ErrUnknownMatch):
+			res.Outcome = protocol.OutcomeUnknownMatch
+		case class == failure.Transient:
 			res.Outcome = protocol.OutcomeTransient
+		default:
+			res.Outcome = protocol.OutcomePermanent
 		}
 		p.log.Error("match processing failed", "match_id", res.MatchID, "attempt", job.Attempt,
 			"error_type", typ, "class", class.String(), "error", err.Error())
@@ -98,7 +102,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	}
 	gameType := state.GameType
 	if gameType == "" {
-		gameType = "unknown" // reference: missing row or NULL game_type
+		gameType = "unknown" // reference: NULL game_type
 	}
 	if !processedGameTypes[gameType] {
 		res.Outcome, res.SkipReason = protocol.OutcomeSkipped, "game_type="+gameType
@@ -106,7 +110,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 			"match_id", msg.MatchID, "game_type", gameType)
 		return nil
 	}
-	if state.Flags.All() {
+	if state.Flags.FullyProcessed() {
 		res.Outcome, res.SkipReason = protocol.OutcomeSkipped, "already processed"
 		p.log.Info(fmt.Sprintf("Match %s already fully processed, skipping", msg.MatchID), "match_id", msg.MatchID)
 		return nil
@@ -143,7 +147,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	res.EventsExtracted = out.extracted
 
 	storeStart := time.Now()
-	written, err := p.store.CommitMatch(ctx, msg.MatchID, out.writers, out.flags)
+	written, err := p.store.CommitMatch(ctx, msg.MatchID, out.steps)
 	res.Timings.Store = time.Since(storeStart)
 	for t, d := range written.Duration {
 		res.TableDurations[t] = d
@@ -156,6 +160,12 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	}
 	res.Rows = written.Rows
 	res.Outcome = protocol.OutcomeSuccess
+	if written.Skipped != 0 {
+		// A twin delivery committed these steps while this one was reading
+		// the file: nothing of theirs was written again.
+		p.log.Info("steps already stored by a concurrent delivery were not written again",
+			"match_id", msg.MatchID, "steps", written.Skipped)
+	}
 	return nil
 }
 
@@ -175,12 +185,13 @@ func (p *Processor) extract(ctx context.Context, events []telemetry.Event, info 
 	}}
 	out := &stepOutput{extracted: map[string]int64{}}
 	for _, s := range steps {
-		if s.done != nil && s.done(flags) {
+		if flags.Has(s.flag) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		out.begin(s.flag)
 		if err := s.run(in, out); err != nil {
 			return nil, fmt.Errorf("extract %s: %w", s.name, err)
 		}

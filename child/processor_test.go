@@ -112,7 +112,7 @@ func TestProcessorGateAndOutcomes(t *testing.T) {
 		{"official processed, plain JSON", `{"match_id":"off","file_path":"plain.json"}`, protocol.OutcomeSuccess, "", "", 2},
 		{"arcade skipped", `{"match_id":"arcade","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=arcade", 0},
 		{"NULL game type skipped as unknown", `{"match_id":"nulltype","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=unknown", 0},
-		{"unknown match skipped as unknown", `{"match_id":"nope","file_path":"m.json.gz"}`, protocol.OutcomeSkipped, "", "game_type=unknown", 0},
+		{"unknown match to the failed queue", `{"match_id":"nope","file_path":"m.json.gz"}`, protocol.OutcomeUnknownMatch, "UnknownMatch", "", 0},
 		{"second run writes nothing new", `{"match_id":"comp","file_path":"m.json.gz"}`, protocol.OutcomeSuccess, "", "", 0},
 		{"missing match_id", `{"file_path":"m.json.gz"}`, protocol.OutcomePermanent, "ValidationError", "", 0},
 		{"missing file_path", `{"match_id":"comp"}`, protocol.OutcomePermanent, "ValidationError", "", 0},

@@ -97,10 +97,11 @@ func (s *grpcServer) Ping(ctx context.Context, _ *pb.PingRequest) (*pb.PingReply
 }
 
 var outcomeToPB = map[Outcome]pb.Outcome{
-	OutcomeSuccess:   pb.Outcome_OUTCOME_SUCCESS,
-	OutcomeSkipped:   pb.Outcome_OUTCOME_SKIPPED,
-	OutcomePermanent: pb.Outcome_OUTCOME_PERMANENT_FAILURE,
-	OutcomeTransient: pb.Outcome_OUTCOME_TRANSIENT_FAILURE,
+	OutcomeSuccess:      pb.Outcome_OUTCOME_SUCCESS,
+	OutcomeSkipped:      pb.Outcome_OUTCOME_SKIPPED,
+	OutcomePermanent:    pb.Outcome_OUTCOME_PERMANENT_FAILURE,
+	OutcomeTransient:    pb.Outcome_OUTCOME_TRANSIENT_FAILURE,
+	OutcomeUnknownMatch: pb.Outcome_OUTCOME_UNKNOWN_MATCH,
 }
 
 func resultToPB(r *Result) *pb.Result {

@@ -18,6 +18,9 @@ const (
 	OutcomePermanent
 	// OutcomeTransient: may succeed later (database down, deadlock); requeue.
 	OutcomeTransient
+	// OutcomeUnknownMatch: the match is not in the database; dead-letter
+	// with reason unknown_match (requeue-able once discovery stored it).
+	OutcomeUnknownMatch
 )
 
 func (o Outcome) String() string {
@@ -30,6 +33,8 @@ func (o Outcome) String() string {
 		return "permanent_failure"
 	case OutcomeTransient:
 		return "transient_failure"
+	case OutcomeUnknownMatch:
+		return "unknown_match"
 	default:
 		return "unspecified"
 	}
@@ -72,7 +77,7 @@ type Result struct {
 
 // Failed reports whether the outcome is a failure of either kind.
 func (r *Result) Failed() bool {
-	return r.Outcome == OutcomePermanent || r.Outcome == OutcomeTransient
+	return r.Outcome == OutcomePermanent || r.Outcome == OutcomeTransient || r.Outcome == OutcomeUnknownMatch
 }
 
 // Processor is implemented by the child and called by the parent.

@@ -234,6 +234,12 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 	case protocol.OutcomePermanent:
 		s.consecTransient.Store(0)
 		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+	case protocol.OutcomeUnknownMatch:
+		// Not in the database: parked in the failed queue with its own
+		// reason, to be requeued (collector failed --requeue) once discovery
+		// has stored the match.
+		s.consecTransient.Store(0)
+		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "unknown_match", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
 	default: // transient, or an outcome this parent does not know
 		s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, res.ErrorType).Inc()
 		n := s.consecTransient.Add(1)

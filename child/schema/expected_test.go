@@ -33,6 +33,8 @@ var expectedTables = []expectedTable{
 		"landings_processed boolean", "kills_processed boolean", "circles_processed boolean",
 		"weapons_processed boolean", "damage_processed boolean",
 		"finishing_processed boolean", "fights_processed boolean",
+		// ours (migration 008): the flags of the reference's always-run steps
+		"enhanced_stats_processed boolean", "weapon_distribution_processed boolean",
 	}},
 	{"match_summaries", []string{
 		// base row written by the summary service (create_match_summaries_table)

@@ -14,10 +14,11 @@ import (
 //
 // One deliberate difference: the table has no unique key, so the
 // reference's ON CONFLICT never fired and every reprocessing of a match
-// (circle tracking has no processing flag) inserted all samples again. Here
-// a player's samples are inserted only if the match has none for that player
-// yet; a first run stores exactly the reference's rows, a re-run adds
-// nothing, and a player tracked since the last run still gets his.
+// (circle tracking had no processing flag) inserted all samples again. Here
+// the step is gated by circles_processed like every step, and within it a
+// player's samples are inserted only if the match has none for that player
+// yet, which keeps samples the reference worker wrote (it never set the
+// flag) from being doubled. A first run stores exactly the reference's rows.
 type CirclePositions struct {
 	MatchID string
 	Rows    []extract.CirclePosition

@@ -48,10 +48,6 @@ type participantsWriter struct{ f *Fights }
 func (w fightsWriter) Table() string       { return "team_fights" }
 func (w participantsWriter) Table() string { return "fight_participants" }
 
-// Gate: both tables belong to fights_processed.
-func (w fightsWriter) Gate(fl Flags) bool       { return fl.Fights }
-func (w participantsWriter) Gate(fl Flags) bool { return fl.Fights }
-
 func (w fightsWriter) Len() int { return len(w.f.Rows) }
 func (w participantsWriter) Len() int {
 	n := 0

@@ -34,6 +34,3 @@ func (w Landings) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 // Len is the number of rows.
 func (w Landings) Len() int { return len(w.Rows) }
-
-// Gate skips the rows if landings were committed by a concurrent delivery.
-func (w Landings) Gate(f Flags) bool { return f.Landings }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pewstats/collector/child/failure"
 )
 
 // Config is how a child reaches PostgreSQL.
@@ -68,7 +70,17 @@ type Store struct {
 	trackedAt    time.Time
 	trackedValid bool
 	now          func() time.Time
+
+	// afterWrite, when set, is called after each table write inside the
+	// match transaction (test fault injection only; see SetAfterWrite).
+	afterWrite func(table string) error
 }
+
+// SetAfterWrite installs a function called after each table is written
+// inside the match transaction, before commit; an error it returns aborts
+// the transaction. It exists so that tests can fail or kill a child in the
+// middle of a match transaction; production children never set it.
+func (s *Store) SetAfterWrite(f func(table string) error) { s.afterWrite = f }
 
 // Open creates the pool and opens and pings MinConns connections, so a child
 // with an unreachable database fails at start rather than on its first job.
@@ -133,51 +145,38 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Flags are the matches.*_processed flags that decide which extractions run.
-type Flags struct {
-	Landings, Kills, Weapons, Damage, Finishing, Fights bool
-}
-
-// All reports whether every flag is set.
-func (f Flags) All() bool {
-	return f.Landings && f.Kills && f.Weapons && f.Damage && f.Finishing && f.Fights
-}
+// ErrUnknownMatch means the matches table has no row for the match: the
+// message is for a match discovery has not stored (yet), or for another
+// database. The reference skipped such a message as game_type "unknown" and
+// acked it; here it goes to the failed queue, from which it can be requeued.
+var ErrUnknownMatch = errors.New("match is not in the matches table")
 
 // MatchState is what the gate needs to know about a match.
 type MatchState struct {
-	Found    bool
-	GameType string // "" when NULL or not found
+	GameType string // "" when NULL
 	Flags    Flags
 }
 
 // MatchState reads the match's game type and processing flags in one query.
-// Unlike the reference (which treated a failed read as game_type "unknown"
-// and so acked the message as skipped), a database error is returned and
-// classified, so the message is retried rather than silently dropped.
+// A match without a row returns ErrUnknownMatch (permanent, typed
+// "UnknownMatch"). Unlike the reference (which treated a failed read as
+// game_type "unknown" and so acked the message as skipped), a database error
+// is returned and classified, so the message is retried rather than dropped.
 func (s *Store) MatchState(ctx context.Context, matchID string) (MatchState, error) {
-	var (
-		gameType                                  sql.NullString
-		land, kills, weapons, damage, finish, fig sql.NullBool
-	)
-	err := s.db.QueryRowContext(ctx, `
-		SELECT game_type, landings_processed, kills_processed, weapons_processed,
-		       damage_processed, finishing_processed, fights_processed
-		FROM matches WHERE match_id = $1`, matchID).
-		Scan(&gameType, &land, &kills, &weapons, &damage, &finish, &fig)
+	var gameType sql.NullString
+	row := s.db.QueryRowContext(ctx, "SELECT game_type, "+flagSelectList+" FROM matches WHERE match_id = $1", matchID)
+	flags, err := scanFlags(row.Scan, &gameType)
 	if errors.Is(err, sql.ErrNoRows) {
-		return MatchState{}, nil
+		return MatchState{}, unknownMatch(matchID)
 	}
 	if err != nil {
 		return MatchState{}, Classify(fmt.Errorf("store: read match %s: %w", matchID, err))
 	}
-	return MatchState{
-		Found:    true,
-		GameType: gameType.String,
-		Flags: Flags{
-			Landings: land.Bool, Kills: kills.Bool, Weapons: weapons.Bool,
-			Damage: damage.Bool, Finishing: finish.Bool, Fights: fig.Bool,
-		},
-	}, nil
+	return MatchState{GameType: gameType.String, Flags: flags}, nil
+}
+
+func unknownMatch(matchID string) error {
+	return failure.New(failure.Permanent, "UnknownMatch", fmt.Errorf("match %s: %w", matchID, ErrUnknownMatch))
 }
 
 // TrackedPlayers returns the names in the players table, cached for
@@ -219,11 +218,17 @@ func (s *Store) TrackedPlayers(ctx context.Context) (map[string]struct{}, error)
 }
 
 // MarkFailed records status 'failed' and the error message on the match, as
-// the reference's _update_match_status does after a failure. It runs outside
-// the (rolled back) job transaction.
+// the reference's _update_match_status does after a failure, unless the
+// match is already completed. It runs outside the (rolled back) job
+// transaction.
 func (s *Store) MarkFailed(ctx context.Context, matchID, message string) error {
+	// A twin delivery of the same match may have completed it meanwhile;
+	// its result stands. The row lock makes this safe in either order: a
+	// completion that commits first is seen here, one that commits later
+	// overwrites 'failed'.
 	_, err := s.db.ExecContext(ctx,
-		`UPDATE matches SET status = 'failed', error_message = $1, updated_at = NOW() WHERE match_id = $2`,
+		`UPDATE matches SET status = 'failed', error_message = $1, updated_at = NOW()
+		 WHERE match_id = $2 AND status IS DISTINCT FROM 'completed'`,
 		message, matchID)
 	if err != nil {
 		return Classify(fmt.Errorf("store: mark match %s failed: %w", matchID, err))

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/pewstats/collector/child/extract"
+	"github.com/pewstats/collector/child/failure"
 )
 
 // TableWriter writes one table's rows of a match inside the job transaction.
@@ -22,71 +23,86 @@ type TableWriter interface {
 	Write(ctx context.Context, tx *sql.Tx) (int64, error)
 }
 
-// Gated is implemented by writers whose rows belong to a processing flag.
-// CommitMatch skips such a writer when the flag turns out to be set already
-// (a concurrent delivery of the same match committed first).
-type Gated interface {
-	Gate(Flags) bool
+// Step is one extraction step's output for the match transaction: the flag
+// the step owns and the writers of its tables. A writer reaches the database
+// only through a Step, so it cannot be written without its flag's gate.
+type Step struct {
+	Flag    Flag
+	Writers []TableWriter
 }
 
 // Written reports what a commit stored.
 type Written struct {
 	Rows     map[string]int64
 	Duration map[string]time.Duration
+	// Set are the flags this commit turned on; Skipped the steps whose flag
+	// a concurrent delivery had set first (their tables were not touched).
+	Set, Skipped Flags
 }
 
-// CommitMatch writes every table, sets the flags and marks the match
-// 'completed', all in one transaction: a child killed mid-way leaves nothing
-// behind, and a retry cannot double rows because the flags commit with them.
+// CommitMatch writes the steps' tables, sets their flags and marks the
+// match 'completed', all in one transaction: a child killed mid-way leaves
+// nothing behind.
 //
-// flags says which processing flags to set; a flag is only ever set to true
-// here, never reset (docs/PARITY.md, "processing flags").
-func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []TableWriter, flags Flags) (Written, error) {
+// It is written for a concurrent twin of itself: two deliveries of one match
+// can run at once in different children or supervisors, and a retry can
+// follow a commit whose ack was lost. A transaction-scoped advisory lock on
+// the match id serializes them, and the flags are re-read under it; a step
+// whose flag is already set is skipped whole, so the second commit writes
+// only what the first did not. A step's flag is set when its tables received
+// at least one row (the reference's bool(rows)); a step that stored nothing
+// runs again on the next delivery.
+func (s *Store) CommitMatch(ctx context.Context, matchID string, steps []Step) (Written, error) {
 	w := Written{Rows: map[string]int64{}, Duration: map[string]time.Duration{}}
+	var seen Flags
+	for _, st := range steps {
+		if !st.Flag.Valid() || seen.Has(st.Flag) {
+			return w, failure.Permanentf("InternalError", "store: step with flag %d is invalid or repeated", st.Flag)
+		}
+		seen = seen.With(st.Flag)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return w, Classify(fmt.Errorf("store: begin transaction for match %s: %w", matchID, err))
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	// Two deliveries of one match can run at once in different children.
-	// A transaction-scoped advisory lock on the match id serializes them
-	// (it works whether or not the matches row exists), and the flags are
-	// re-read under it so the second one writes only what the first did not.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))`, matchID); err != nil {
 		return w, Classify(fmt.Errorf("store: lock match %s: %w", matchID, err))
 	}
-	current, err := readFlags(ctx, tx, matchID)
+	current, err := scanFlags(tx.QueryRowContext(ctx, "SELECT "+flagSelectList+" FROM matches WHERE match_id = $1", matchID).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, unknownMatch(matchID)
+	}
 	if err != nil {
 		return w, Classify(fmt.Errorf("store: re-read flags of match %s: %w", matchID, err))
 	}
-	for _, tw := range writers {
-		if g, ok := tw.(Gated); ok && g.Gate(current) {
+	for _, st := range steps {
+		if current.Has(st.Flag) {
+			w.Skipped = w.Skipped.With(st.Flag)
 			continue
 		}
-		start := time.Now()
-		n, err := tw.Write(ctx, tx)
-		w.Duration[tw.Table()] += time.Since(start)
-		if err != nil {
-			return w, Classify(fmt.Errorf("store: write %s for match %s: %w", tw.Table(), matchID, err))
+		var stored int64
+		for _, tw := range st.Writers {
+			start := time.Now()
+			n, err := tw.Write(ctx, tx)
+			w.Duration[tw.Table()] += time.Since(start)
+			if err != nil {
+				return w, Classify(fmt.Errorf("store: write %s for match %s: %w", tw.Table(), matchID, err))
+			}
+			w.Rows[tw.Table()] += n
+			stored += n
+			if s.afterWrite != nil {
+				if err := s.afterWrite(tw.Table()); err != nil {
+					return w, Classify(fmt.Errorf("store: after writing %s for match %s: %w", tw.Table(), matchID, err))
+				}
+			}
 		}
-		w.Rows[tw.Table()] += n
+		if stored > 0 {
+			w.Set = w.Set.With(st.Flag)
+		}
 	}
 	start := time.Now()
-	// OR keeps a flag that an earlier (partial) run set; the reference
-	// assigned bool(rows) and so could reset it to false.
-	_, err = tx.ExecContext(ctx, `
-		UPDATE matches SET
-			landings_processed  = COALESCE(landings_processed, false)  OR $2,
-			kills_processed     = COALESCE(kills_processed, false)     OR $3,
-			weapons_processed   = COALESCE(weapons_processed, false)   OR $4,
-			damage_processed    = COALESCE(damage_processed, false)    OR $5,
-			finishing_processed = COALESCE(finishing_processed, false) OR $6,
-			fights_processed    = COALESCE(fights_processed, false)    OR $7,
-			status = 'completed',
-			updated_at = NOW()
-		WHERE match_id = $1`,
-		matchID, flags.Landings, flags.Kills, flags.Weapons, flags.Damage, flags.Finishing, flags.Fights)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, setFlagsSQL, setFlagsArgs(matchID, w.Set)...); err != nil {
 		return w, Classify(fmt.Errorf("store: update flags of match %s: %w", matchID, err))
 	}
 	if err := tx.Commit(); err != nil {
@@ -94,22 +110,6 @@ func (s *Store) CommitMatch(ctx context.Context, matchID string, writers []Table
 	}
 	w.Duration["matches"] += time.Since(start)
 	return w, nil
-}
-
-func readFlags(ctx context.Context, tx *sql.Tx, matchID string) (Flags, error) {
-	var land, kills, weapons, damage, finish, fig sql.NullBool
-	err := tx.QueryRowContext(ctx, `
-		SELECT landings_processed, kills_processed, weapons_processed,
-		       damage_processed, finishing_processed, fights_processed
-		FROM matches WHERE match_id = $1`, matchID).
-		Scan(&land, &kills, &weapons, &damage, &finish, &fig)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Flags{}, nil
-	}
-	if err != nil {
-		return Flags{}, err
-	}
-	return Flags{Landings: land.Bool, Kills: kills.Bool, Weapons: weapons.Bool, Damage: damage.Bool, Finishing: finish.Bool, Fights: fig.Bool}, nil
 }
 
 // CopyRows bulk-loads n rows into table with COPY FROM STDIN. row(i) returns

@@ -15,6 +15,23 @@ import (
 	"github.com/pewstats/collector/child/store/storetest"
 )
 
+// openSecondStore opens another pool on openStore's database, as a child of
+// another supervisor would.
+func openSecondStore(t *testing.T, db *sql.DB) *store.Store {
+	t.Helper()
+	var name string
+	if err := db.QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	p := storetest.FromEnv()
+	st, err := store.Open(context.Background(), store.Config{Host: p.Host, Port: portOf(p), DB: name, User: p.User, Password: p.Password, MinConns: 1, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // openStore gives a test its own database with the reference's tables and
 // one match row.
 func openStore(t *testing.T) (*store.Store, *sql.DB) {
@@ -110,7 +127,7 @@ func TestWriteKillPositions(t *testing.T) {
 		Victim: loc(12.345, 0.1+0.2, 296744.875), VictimInBlueZone: true, KilledInZone: o(`["pochinki", "school"]`),
 		DBNODamageCauserDistance: of(1234.5), FinisherName: o("F"), FinisherTeamID: oi(1), IsGame: 0.10000000149011612,
 	}, {VictimName: o("W")}}
-	if _, err := st.CommitMatch(context.Background(), "m1", []store.TableWriter{store.KillPositions{Info: info, Rows: rows}}, store.Flags{Kills: true}); err != nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", steps(store.FlagKills, store.KillPositions{Info: info, Rows: rows})); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, row(t, db, `SELECT match_id, attack_id, dbno_id, victim_name, victim_team_id, victim_x_location, victim_y_location,
@@ -134,7 +151,7 @@ func TestWriteWeaponKills(t *testing.T) {
 		VictimName: "V", Victim: loc(1, 2, 3), WeaponID: "WeapM416_C", DamageType: o("Damage_Gun"),
 		Distance: of(15234.56789), IsKnockDown: true, IsRedZone: true, VictimInVehicle: true,
 	}}
-	if _, err := st.CommitMatch(context.Background(), "m1", []store.TableWriter{store.WeaponKills{Info: info, Rows: rows}}, store.Flags{Weapons: true}); err != nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", steps(store.FlagWeapons, store.WeaponKills{Info: info, Rows: rows})); err != nil {
 		t.Fatal(err)
 	}
 	// NUMERIC(10,2) rounds the 15-digit text half away from zero:
@@ -158,7 +175,7 @@ func TestWriteDamageEvents(t *testing.T) {
 			EventTimestamp: ot(time.Date(2025, 10, 7, 12, 0, 5, 500000000, time.UTC))},
 		{VictimName: "T2", VictimHealth: of(99.5)},
 	}
-	if _, err := st.CommitMatch(context.Background(), "m1", []store.TableWriter{store.DamageEvents{Info: info, Rows: rows}}, store.Flags{Damage: true}); err != nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", steps(store.FlagDamage, store.DamageEvents{Info: info, Rows: rows})); err != nil {
 		t.Fatal(err)
 	}
 	// INTEGER health rounds half to even (87.5→88, 86.5→86); REAL keeps
@@ -186,8 +203,8 @@ func TestWriteKnocksAndSummaries(t *testing.T) {
 	}}
 	sums := []extract.FinishingSummary{{PlayerName: "A", PlayerAccountID: o("account.a"), TeamID: 1, TotalKnocks: 3,
 		KnocksConvertedSelf: 1, FinishingRate: of(100.0 / 3), AvgKnockDistance: of(12.345)}}
-	writers := []store.TableWriter{store.KnockEvents{Info: info, Rows: knocks}, store.FinishingSummaries{Info: info, Rows: sums}}
-	if _, err := st.CommitMatch(context.Background(), "m1", writers, store.Flags{Finishing: true}); err != nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", steps(store.FlagFinishing,
+		store.KnockEvents{Info: info, Rows: knocks}, store.FinishingSummaries{Info: info, Rows: sums})); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, row(t, db, `SELECT dbno_id, attack_id, attacker_health, knock_weapon_attachments::text, knock_distance,
@@ -202,11 +219,16 @@ func TestWriteKnocksAndSummaries(t *testing.T) {
 		"match_datetime=2025-10-07 12:00:00", "event_timestamp=2025-10-07 12:01:40")
 
 	// The summary upsert keeps the reference's ON CONFLICT clause: counts
-	// and averages are replaced, identity and match columns kept.
+	// and averages are replaced, identity and match columns kept. (It runs
+	// when the flag is false but rows exist, e.g. written by the reference
+	// worker before a flag was reset.)
+	if _, err := db.Exec(`UPDATE matches SET finishing_processed = false`); err != nil {
+		t.Fatal(err)
+	}
 	info2 := info
 	info2.MapName = "Other"
 	sums2 := []extract.FinishingSummary{{PlayerName: "A", PlayerAccountID: o("account.changed"), TeamID: 9, TotalKnocks: 4, KnocksConvertedSelf: 2, FinishingRate: of(50)}}
-	if _, err := st.CommitMatch(context.Background(), "m1", []store.TableWriter{store.FinishingSummaries{Info: info2, Rows: sums2}}, store.Flags{}); err != nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", steps(store.FlagFinishing, store.FinishingSummaries{Info: info2, Rows: sums2})); err != nil {
 		t.Fatal(err)
 	}
 	expect(t, row(t, db, `SELECT count(*) OVER () AS n, player_account_id, team_id, total_knocks, knocks_converted_self,
@@ -237,18 +259,18 @@ func (c cancelWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 // leaves no row and no flag behind.
 func TestCommitIsAllOrNothing(t *testing.T) {
 	st, db := openStore(t)
-	writers := func(extra store.TableWriter) []store.TableWriter {
-		return []store.TableWriter{
-			store.KillPositions{Info: info, Rows: []extract.KillPosition{{VictimName: o("V")}}},
-			store.FinishingSummaries{Info: info, Rows: []extract.FinishingSummary{{PlayerName: "A", TeamID: 1}}},
-			extra,
+	writers := func(extra store.TableWriter) []store.Step {
+		return []store.Step{
+			{Flag: store.FlagKills, Writers: []store.TableWriter{store.KillPositions{Info: info, Rows: []extract.KillPosition{{VictimName: o("V")}}}}},
+			{Flag: store.FlagFinishing, Writers: []store.TableWriter{
+				store.FinishingSummaries{Info: info, Rows: []extract.FinishingSummary{{PlayerName: "A", TeamID: 1}}}, extra}},
 		}
 	}
-	if _, err := st.CommitMatch(context.Background(), "m1", writers(failWriter{}), store.Flags{Kills: true, Finishing: true}); err == nil {
+	if _, err := st.CommitMatch(context.Background(), "m1", writers(failWriter{})); err == nil {
 		t.Fatal("commit with a failing writer succeeded")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := st.CommitMatch(ctx, "m1", writers(cancelWriter{cancel}), store.Flags{Kills: true, Finishing: true}); err == nil {
+	if _, err := st.CommitMatch(ctx, "m1", writers(cancelWriter{cancel})); err == nil {
 		t.Fatal("commit with a cancelled context succeeded")
 	}
 	for _, table := range []string{"kill_positions", "player_finishing_summary"} {
@@ -266,6 +288,11 @@ func migrate(t *testing.T, db *sql.DB) {
 	if _, err := schema.Migrate(context.Background(), db, nil); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// steps wraps writers in the one step that owns flag f.
+func steps(f store.Flag, ws ...store.TableWriter) []store.Step {
+	return []store.Step{{Flag: f, Writers: ws}}
 }
 
 func portOf(p storetest.Params) int {

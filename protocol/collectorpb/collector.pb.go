@@ -35,6 +35,9 @@ const (
 	Outcome_OUTCOME_PERMANENT_FAILURE Outcome = 3
 	// May succeed later (database unreachable, deadlock): requeue and back off.
 	Outcome_OUTCOME_TRANSIENT_FAILURE Outcome = 4
+	// The match has no row in the matches table: the failed queue with reason
+	// unknown_match, from which it can be requeued once discovery stored it.
+	Outcome_OUTCOME_UNKNOWN_MATCH Outcome = 5
 )
 
 // Enum value maps for Outcome.
@@ -45,6 +48,7 @@ var (
 		2: "OUTCOME_SKIPPED",
 		3: "OUTCOME_PERMANENT_FAILURE",
 		4: "OUTCOME_TRANSIENT_FAILURE",
+		5: "OUTCOME_UNKNOWN_MATCH",
 	}
 	Outcome_value = map[string]int32{
 		"OUTCOME_UNSPECIFIED":       0,
@@ -52,6 +56,7 @@ var (
 		"OUTCOME_SKIPPED":           2,
 		"OUTCOME_PERMANENT_FAILURE": 3,
 		"OUTCOME_TRANSIENT_FAILURE": 4,
+		"OUTCOME_UNKNOWN_MATCH":     5,
 	}
 )
 
@@ -469,13 +474,14 @@ const file_collector_proto_rawDesc = "" +
 	"\vPingRequest\":\n" +
 	"\tPingReply\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x05R\x03pid\x12\x1b\n" +
-	"\tjobs_done\x18\x02 \x01(\x03R\bjobsDone*\x8a\x01\n" +
+	"\tjobs_done\x18\x02 \x01(\x03R\bjobsDone*\xa5\x01\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n" +
 	"\x0fOUTCOME_SKIPPED\x10\x02\x12\x1d\n" +
 	"\x19OUTCOME_PERMANENT_FAILURE\x10\x03\x12\x1d\n" +
-	"\x19OUTCOME_TRANSIENT_FAILURE\x10\x042{\n" +
+	"\x19OUTCOME_TRANSIENT_FAILURE\x10\x04\x12\x19\n" +
+	"\x15OUTCOME_UNKNOWN_MATCH\x10\x052{\n" +
 	"\tProcessor\x122\n" +
 	"\aProcess\x12\x11.collector.v1.Job\x1a\x14.collector.v1.Result\x12:\n" +
 	"\x04Ping\x12\x19.collector.v1.PingRequest\x1a\x17.collector.v1.PingReplyB4Z2github.com/pewstats/collector/protocol/collectorpbb\x06proto3"

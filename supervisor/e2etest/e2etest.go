@@ -73,6 +73,10 @@ type Env struct {
 	TelemetryDir string
 	Environment  string
 	AMQPURL      string
+
+	mu     sync.Mutex
+	seeds  []seedFunc        // database state the matches need (replayed by CleanRun)
+	bodies map[string][]byte // first published body per match id
 }
 
 // New creates a migrated database, a telemetry directory and a unique
@@ -160,6 +164,7 @@ func (e *Env) Publish(bodies ...[]byte) {
 		e.T.Fatalf("e2etest: confirm: %v", err)
 	}
 	for _, b := range bodies {
+		e.remember(b)
 		c, err := ch.PublishWithDeferredConfirm("", e.ProcessingQueue(), false, false, amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json", Body: b})
 		if err != nil || !c.Wait() {
 			e.T.Fatalf("e2etest: publish: %v", err)
@@ -223,11 +228,14 @@ func Message(matchID, filePath string, extra map[string]any) []byte {
 // SeedMatch inserts a matches row.
 func (e *Env) SeedMatch(matchID, gameType string) {
 	e.T.Helper()
-	_, err := e.DB.Exec(`INSERT INTO matches (match_id, map_name, game_mode, match_datetime, game_type, status)
-		VALUES ($1, 'Baltic_Main', 'squad-fpp', '2024-05-01T12:00:00Z', $2, 'discovered')`, matchID, gameType)
-	if err != nil {
-		e.T.Fatalf("e2etest: seed match %s: %v", matchID, err)
-	}
+	e.seed(func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, `INSERT INTO matches (match_id, map_name, game_mode, match_datetime, game_type, status)
+			VALUES ($1, 'Baltic_Main', 'squad-fpp', '2024-05-01T12:00:00Z', $2, 'discovered')`, matchID, gameType)
+		if err != nil {
+			return fmt.Errorf("seed match %s: %w", matchID, err)
+		}
+		return nil
+	})
 }
 
 // WriteLandingsFile writes a doubly gzipped telemetry file in which players

@@ -3,31 +3,74 @@ package e2etest
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/pewstats/collector/child/store/storetest/ledger"
 )
 
-// Ledger is what each published message must end as: processed with its
-// landings written exactly once, or in the failed queue with a reason.
+// Ledger is what each published message must end as: processed exactly
+// once, or in the failed queue with a reason.
 type Ledger struct {
-	Processed map[string]int    // match id -> landings rows expected
-	Failed    map[string]string // match id -> x-failure-reason expected
+	// Processed maps a match id to the landings rows it must have, a number
+	// the test knows by construction (-1: not known, e.g. a generated
+	// match). Every other output is compared with a clean run.
+	Processed map[string]int
+	// Failed maps a match id to the x-failure-reason it must carry.
+	Failed map[string]string
 }
 
-// Check drains the failed queue and asserts the ledger: none missing, none
-// doubled, nothing left in the processing queue.
+// Check drains the failed queue and asserts the ledger:
+//   - the processing queue is empty;
+//   - every processed match's twelve outputs equal a clean single run of the
+//     same message, row for row (CleanRun), and its landings equal the
+//     number the test expects;
+//   - every failed match is in the failed queue exactly once with its reason
+//     and left no row in any output;
+//   - nothing else is in the failed queue.
 func (e *Env) Check(t testing.TB, l Ledger) []FailedMessage {
 	t.Helper()
 	if n, _ := e.QueueDepth(e.ProcessingQueue()); n != 0 {
 		t.Errorf("ledger: %d messages still in %s", n, e.ProcessingQueue())
 	}
-	for id, want := range l.Processed {
-		if got := e.Count(`SELECT count(*) FROM landings WHERE match_id = $1`, id); got != want {
-			t.Errorf("ledger: match %s has %d landings, want exactly %d", id, got, want)
+	processed := make([]string, 0, len(l.Processed))
+	for id := range l.Processed {
+		processed = append(processed, id)
+	}
+	sort.Strings(processed)
+	if len(processed) > 0 {
+		got := e.Snapshot(processed)
+		want := e.CleanRun(processed)
+		for _, d := range ledger.Diff(want, got) {
+			t.Errorf("ledger: %s", d)
 		}
-		if got := e.Count(`SELECT count(*) FROM matches WHERE match_id = $1 AND status = 'completed' AND landings_processed`, id); got != 1 {
-			t.Errorf("ledger: match %s is not completed with landings_processed", id)
+		for _, id := range processed {
+			if n := l.Processed[id]; n >= 0 && got[id]["landings"].Rows != n {
+				t.Errorf("ledger: match %s has %d landings, want exactly %d", id, got[id]["landings"].Rows, n)
+			}
+			if st := got[id]["matches"]; st.Rows != 1 {
+				t.Errorf("ledger: match %s has %d matches rows", id, st.Rows)
+			}
+		}
+		if t.Failed() {
+			t.Logf("ledger (expected = clean run):\n%s", ledger.Table(want, got))
 		}
 	}
+
+	failedIDs := make([]string, 0, len(l.Failed))
+	for id := range l.Failed {
+		failedIDs = append(failedIDs, id)
+	}
+	sort.Strings(failedIDs)
+	for id, m := range e.Snapshot(failedIDs) {
+		if n := m.Total(); n != 0 {
+			t.Errorf("ledger: failed match %s left %d rows behind", id, n)
+		}
+		if strings.HasPrefix(statusOf(e, id), "completed") {
+			t.Errorf("ledger: failed match %s is marked completed", id)
+		}
+	}
+
 	failed := e.DrainFailed()
 	seen := map[string]int{}
 	for _, f := range failed {
@@ -47,15 +90,16 @@ func (e *Env) Check(t testing.TB, l Ledger) []FailedMessage {
 			t.Errorf("ledger: %s is both processed and failed", m.MatchID)
 		}
 	}
-	var ids []string
-	for id := range l.Failed {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range failedIDs {
 		if seen[id] != 1 {
 			t.Errorf("ledger: %s is in the failed queue %d times, want once", id, seen[id])
 		}
 	}
 	return failed
+}
+
+func statusOf(e *Env, id string) string {
+	var s string
+	_ = e.DB.QueryRow(`SELECT coalesce(status, '') FROM matches WHERE match_id = $1`, id).Scan(&s)
+	return s
 }

@@ -1,0 +1,101 @@
+package supervisor_test
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pewstats/collector/child/synth"
+	"github.com/pewstats/collector/supervisor/e2etest"
+)
+
+// settled is the number of messages a supervisor has finished with, from its
+// own counters (success and skipped and failed).
+func settled(t *testing.T, s *e2etest.Supervisor) float64 {
+	t.Helper()
+	var n float64
+	for _, st := range []string{"success", "skipped", "failed"} {
+		if v := s.Metric(t, fmt.Sprintf(`telemetry_processed_total{status=%q}`, st)); v > 0 {
+			n += v
+		}
+	}
+	return n
+}
+
+// TestDuplicateDeliveriesWriteEveryTableOnce: one match published four times
+// at once, worked on by two children of one supervisor, or by two
+// supervisors on the same queue, ends with every one of the twelve outputs
+// equal to a single delivery's: no table doubled, none missing.
+func TestDuplicateDeliveriesWriteEveryTableOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		supervisors int
+	}{
+		{"one supervisor, two children", 1},
+		{"two supervisors", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := e2etest.New(t)
+			ms := e.SynthMatches(synth.ProfileModern, []uint64{9001}, nil, 0)
+			var sups []*e2etest.Supervisor
+			for i := range tc.supervisors {
+				s := e.StartSupervisor("--pool-size=2", fmt.Sprintf("--worker-id=dup-%d", i))
+				s.WaitReady(t, 30*time.Second)
+				sups = append(sups, s)
+			}
+			const copies = 4
+			body := ms[0].Body
+			e.Publish(body, body, body, body)
+			e2etest.WaitFor(t, 120*time.Second, "every copy settled", func() bool {
+				var n float64
+				for _, s := range sups {
+					n += settled(t, s)
+				}
+				return n == copies
+			})
+			for _, s := range sups {
+				if err := s.Stop(t, 30*time.Second); err != nil {
+					t.Fatalf("supervisor exit: %v", err)
+				}
+			}
+			e.Check(t, e2etest.Ledger{Processed: map[string]int{ms[0].ID: -1}})
+		})
+	}
+}
+
+// TestUnknownMatchIsParkedInTheFailedQueue: a message for a match the
+// database does not know is not acked away as skipped (the reference's
+// game_type "unknown"): it goes to the failed queue with reason
+// unknown_match, is counted, and is processed once requeued after discovery
+// stored the match.
+func TestUnknownMatchIsParkedInTheFailedQueue(t *testing.T) {
+	e := e2etest.New(t)
+	name := e.WriteLandingsFile("undiscovered", 3)
+	e.Publish(e2etest.Message("undiscovered", name, nil))
+	s := e.StartSupervisor("--pool-size=1")
+	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	if v := s.Metric(t, `collector_messages_dead_lettered_total{reason="unknown_match"}`); v != 1 {
+		t.Errorf("dead_lettered_total{reason=unknown_match} = %v, want 1", v)
+	}
+	if v := s.Metric(t, `telemetry_processed_total{status="skipped"}`); v != 0 {
+		t.Errorf("the unknown match was counted as skipped (%v)", v)
+	}
+	e.SeedMatch("undiscovered", "competitive")
+	out, err := exec.Command(e2etest.Binary(t), "failed", "--environment="+e.Environment, "--requeue").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"reason":"unknown_match"`) {
+		t.Fatalf("collector failed --requeue: %v\n%s", err, out)
+	}
+	e2etest.WaitFor(t, 30*time.Second, "the match completed", func() bool {
+		return e.Count(`SELECT count(*) FROM matches WHERE match_id = 'undiscovered' AND status = 'completed'`) == 1
+	})
+	drained(t, e, s, 30*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.Check(t, e2etest.Ledger{Processed: map[string]int{"undiscovered": 3}})
+}

@@ -1,0 +1,71 @@
+package e2etest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/pewstats/collector/child/synth"
+)
+
+// SynthMatch is a generated match written to the env's telemetry directory
+// and seeded in its database.
+type SynthMatch struct {
+	ID   string
+	Body []byte // the queue message the download worker would publish
+}
+
+// SynthMatches generates one match per seed with the given profile, writes
+// each doubly gzipped in the download worker's layout, seeds the rows the
+// worker needs (matches, tracked players, match summaries) and returns the
+// matches with their messages. extra fields (e.g. x_test_fault) are added to
+// the messages of the first k matches.
+func (e *Env) SynthMatches(profile synth.Profile, seeds []uint64, extra map[string]any, k int) []SynthMatch {
+	e.T.Helper()
+	out := make([]SynthMatch, 0, len(seeds))
+	var all []*synth.Match
+	for i, s := range seeds {
+		m, err := synth.Generate(synth.Options{Profile: profile, Seed: s, TrackedFraction: 0.3})
+		if err != nil {
+			e.T.Fatalf("e2etest: generate match (seed %d): %v", s, err)
+		}
+		f, err := synth.WriteMatch(e.TelemetryDir, m, synth.EncodingDoubleGzip)
+		if err != nil {
+			e.T.Fatalf("e2etest: write match %s: %v", m.ID, err)
+		}
+		body := synth.NewMessage(m, f.Path, f.Size, "").JSON()
+		if i < k && len(extra) > 0 {
+			body = withFields(body, extra)
+		}
+		out = append(out, SynthMatch{ID: m.ID, Body: body})
+		all = append(all, m)
+	}
+	seed := synth.NewSeed(all...)
+	e.seed(func(ctx context.Context, db *sql.DB) error { return seed.Apply(ctx, db) })
+	return out
+}
+
+// IDs lists the matches' ids.
+func IDs(ms []SynthMatch) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+// withFields adds fields to a JSON object body.
+func withFields(body []byte, extra map[string]any) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		panic(err) // bodies built here are always objects
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
