@@ -19,6 +19,8 @@ import (
 //	oom             allocate until killed (for the memory limit)
 //	transient       return a transient failure
 //	slow:<dur>      sleep, then continue normally
+//	block:<path>    wait until a file exists at path, then continue
+//	                normally (a test holds a job running until it says so)
 //
 // A "@N" suffix applies the fault only on attempts <= N (e.g. exit@1 crashes
 // on the first delivery and succeeds on the second).
@@ -64,6 +66,20 @@ func injectFault(ctx context.Context, fault string, attempt int) error {
 		}
 	case fault == "transient":
 		return failure.Transientf("DatabaseUnavailable", "injected transient failure")
+	case strings.HasPrefix(fault, "block:"):
+		path := strings.TrimPrefix(fault, "block:")
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if _, err := os.Stat(path); err == nil {
+				return nil
+			}
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	case strings.HasPrefix(fault, "slow:"):
 		d, err := time.ParseDuration(strings.TrimPrefix(fault, "slow:"))
 		if err != nil {

@@ -2,7 +2,9 @@ package supervisor_test
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +100,46 @@ func TestUnknownMatchIsParkedInTheFailedQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Check(t, e2etest.Ledger{Processed: map[string]int{"undiscovered": 3}})
+}
+
+// TestDeliveryWhoseChannelDiedIsNotStarted: a message waiting for a busy
+// child when its channel dies has been redelivered by the broker; the old
+// delivery must not be started as well, or the match runs twice for one
+// message.
+func TestDeliveryWhoseChannelDiedIsNotStarted(t *testing.T) {
+	e := e2etest.New(t)
+	workerID := "worker-" + e.Environment
+	release := filepath.Join(t.TempDir(), "release")
+	held, heldIDs := seed(e, "held", 1, 3, "block:"+release, 1)
+	waiting, waitingIDs := seed(e, "waiting", 1, 4, "", 0)
+	s := e.StartSupervisor("--pool-size=1", "--prefetch=2", "--worker-id="+workerID)
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(held[0], waiting[0])
+	e2etest.WaitFor(t, 30*time.Second, "one job running and one waiting for the child", func() bool {
+		return s.Metric(t, `collector_pool_children{state="busy"}`) == 1 && s.Metric(t, "collector_jobs_in_flight") == 2
+	})
+	if n := e2etest.CloseConnection(t, workerID); n != 1 {
+		t.Fatalf("closed %d connections, want 1", n)
+	}
+	e2etest.WaitFor(t, 30*time.Second, "a reconnect and the waiting delivery given up", func() bool {
+		return s.Metric(t, "collector_amqp_reconnects_total") >= 1 &&
+			s.Metric(t, `collector_messages_requeued_total{reason="channel_closed"}`) == 1
+	})
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	drained(t, e, s, 60*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, r := range s.LogRecords() {
+		if r["match_id"] == waitingIDs[0] && strings.Contains(fmt.Sprint(r["msg"]), "Successfully processed") {
+			runs++
+		}
+	}
+	if runs != 1 {
+		t.Errorf("the waiting match ran %d times, want once (its redelivery only)", runs)
+	}
+	e.Check(t, e2etest.Ledger{Processed: map[string]int{heldIDs[0]: 3, waitingIDs[0]: 4}})
 }

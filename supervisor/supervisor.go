@@ -197,7 +197,7 @@ func (s *Supervisor) handle(d *consumer.Delivery) {
 		return
 	}
 	attempt := d.Attempts() + 1
-	res, err := s.pool.Submit(context.Background(), &protocol.Job{Body: d.Body, Attempt: attempt, ID: jobID(d)})
+	res, err := s.pool.Submit(d.Context(), &protocol.Job{Body: d.Body, Attempt: attempt, ID: jobID(d)})
 	var je *pool.JobError
 	switch {
 	case err == nil:
@@ -205,6 +205,12 @@ func (s *Supervisor) handle(d *consumer.Delivery) {
 		s.settleResult(log, d, res, start)
 	case errors.As(err, &je):
 		s.settleLost(log, d, je, attempt, start)
+	case d.Context().Err() != nil:
+		// Its channel died while it waited for a child: the broker has it
+		// back (and may have redelivered it already). Starting it would run
+		// the match twice for one message.
+		s.m.Requeued.WithLabelValues("channel_closed").Inc()
+		log.Info("channel closed while the message waited for a child; not started, the broker redelivers it")
 	default: // pool closed before the job started: give it back untouched
 		s.requeue(log, d, "shutdown")
 	}

@@ -79,8 +79,9 @@ type Consumer struct {
 	// returns receives the pub channel's basic.return frames; read only
 	// under pubMu, right after each confirm.
 	returns chan amqp.Return
-	gen     uint64     // bumped on every new consuming channel
-	pubMu   sync.Mutex // serializes publish+confirm
+	gen     uint64          // bumped on every new consuming channel
+	genCtx  context.Context // ends when the current consuming channel dies
+	pubMu   sync.Mutex      // serializes publish+confirm
 
 	connected atomic.Bool
 	consuming atomic.Bool
@@ -191,6 +192,20 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 	if err != nil {
 		return err
 	}
+	// Deliveries of this channel carry genCtx. It ends when the channel
+	// dies, not on a graceful stop (the channel then stays open to settle
+	// what is in flight): a delivery still waiting for a child when its
+	// channel died has been redelivered by the broker already and must not
+	// be started (the supervisor checks before handing it to a child).
+	genCtx, channelDied := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.genCtx = genCtx
+	c.mu.Unlock()
+	defer func() {
+		if ctx.Err() == nil {
+			channelDied()
+		}
+	}()
 	if !*first && c.cfg.OnReconnect != nil {
 		c.cfg.OnReconnect()
 	}

@@ -30,12 +30,21 @@ type Delivery struct {
 
 	d   amqp.Delivery
 	gen uint64
+	ctx context.Context
 	c   *Consumer
 }
 
 func (c *Consumer) wrap(d amqp.Delivery, gen uint64) *Delivery {
-	return &Delivery{Body: d.Body, Headers: d.Headers, MessageID: d.MessageId, Redelivered: d.Redelivered, ReceivedAt: time.Now(), d: d, gen: gen, c: c}
+	c.mu.Lock()
+	ctx := c.genCtx
+	c.mu.Unlock()
+	return &Delivery{Body: d.Body, Headers: d.Headers, MessageID: d.MessageId, Redelivered: d.Redelivered, ReceivedAt: time.Now(), d: d, gen: gen, ctx: ctx, c: c}
 }
+
+// Context ends when the channel the delivery came on has died: the broker
+// has then returned the message to the queue (and may have redelivered it
+// already), so work not yet started for it must not start.
+func (d *Delivery) Context() context.Context { return d.ctx }
 
 // Attempts is how many earlier deliveries of this message ended without a
 // result, from our header or, on a quorum queue, the broker's count.

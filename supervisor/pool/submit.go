@@ -103,8 +103,10 @@ func (p *Pool) acquire(ctx context.Context) (*child, error) {
 }
 
 // Submit runs job on the next idle child and returns its result. It blocks
-// while every child is busy. A job without a result returns *JobError (the
-// child crashed, timed out or ran out of memory, or the pool shut down) or
+// while every child is busy. ctx bounds only the wait: a job whose ctx ends
+// before it starts is not started (ctx's error is returned); a started job
+// runs to its end. A job without a result returns *JobError (the child
+// crashed, timed out or ran out of memory, or the pool shut down) or
 // ErrClosed if it never started.
 func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result, error) {
 	p.mu.Lock()
@@ -118,6 +120,13 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 
 	c, err := p.acquire(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		// The caller gave up while the child was being handed over (for the
+		// supervisor: the message's channel died and the broker has it
+		// back). Never start a job nobody will settle.
+		p.markIdle(c)
 		return nil, err
 	}
 	// Jobs are bounded by the task timeout and by the pool's job context,
