@@ -23,11 +23,21 @@ import (
 //	                normally (a test holds a job running until it says so)
 //
 // A "@N" suffix applies the fault only on attempts <= N (e.g. exit@1 crashes
-// on the first delivery and succeeds on the second).
+// on the first delivery and succeeds on the second). Several faults
+// separated by commas run in order (block:/tmp/go,exit@1).
 // memoryHog holds what the "oom" fault allocates, so nothing is collected.
 var memoryHog [][]byte
 
-func injectFault(ctx context.Context, fault string, attempt int) error {
+func injectFault(ctx context.Context, faults string, attempt int) error {
+	for _, f := range strings.Split(faults, ",") {
+		if err := injectOne(ctx, f, attempt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func injectOne(ctx context.Context, fault string, attempt int) error {
 	if fault == "" {
 		return nil
 	}

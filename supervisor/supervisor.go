@@ -279,16 +279,28 @@ func (s *Supervisor) settleLost(log *slog.Logger, d *consumer.Delivery, je *pool
 		return
 	}
 	log.Warn("child lost its job; message will run again", "reason", string(je.Reason), "attempt", attempt, "child", je.Child, "pid", je.PID, "detail", je.Detail)
-	var err error
 	if d.BrokerCounts() {
-		err = d.Requeue()
-	} else {
-		err = d.Retry(context.Background(), attempt)
+		s.requeue(log, d, string(je.Reason))
+		return
+	}
+	err := d.Retry(context.Background(), attempt)
+	if errors.Is(err, consumer.ErrStale) {
+		// Republished, but the original's channel died before its ack: the
+		// broker redelivers it too. The twin is harmless (the flags), and
+		// settling is impossible anyway.
+		s.settleError(log, err)
+		return
+	}
+	if err != nil {
+		// The copy with the raised attempt count was not confirmed (nacked,
+		// timed out, channel gone): return the original instead, so it does
+		// not sit unacked holding a prefetch slot until the broker's
+		// consumer_timeout. It keeps its old attempt count.
+		log.Error("could not republish the message for its retry; requeueing it as it was", "error", err.Error())
+		s.requeue(log, d, "retry_publish_failed")
+		return
 	}
 	s.m.Requeued.WithLabelValues(string(je.Reason)).Inc()
-	if err != nil {
-		s.settleError(log, err)
-	}
 }
 
 func (s *Supervisor) requeue(log *slog.Logger, d *consumer.Delivery, reason string) {
