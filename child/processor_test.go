@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,5 +163,25 @@ func TestProcessorDatabaseDownIsTransient(t *testing.T) {
 	}
 	if err := proc.Ping(context.Background()); err == nil {
 		t.Fatal("ping succeeded against a closed port")
+	}
+}
+
+// TestPlayerNameTooLongForAnIndexFailsPermanently: a value PostgreSQL
+// refuses every time (here a 4,000-byte player name, too large for the
+// landings player_name index: SQLSTATE 54000) is a permanent failure, not a
+// transient one retried for ever.
+func TestPlayerNameTooLongForAnIndexFailsPermanently(t *testing.T) {
+	f := newFixture(t)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	name := make([]byte, 4000)
+	for i := range name {
+		name[i] = letters[rnd.IntN(len(letters))] // incompressible: the index cannot shrink it
+	}
+	f.file(t, "long.json", `[{"_T":"LogParachuteLanding","character":{"name":"`+string(name)+`","teamId":1,"location":{"x":1,"y":2,"z":3},"accountId":"account.long"},"common":{"isGame":1}}]`, false)
+	f.match(t, "long", "competitive")
+	res := f.run(t, `{"match_id":"long","file_path":"long.json"}`)
+	if res.Outcome != protocol.OutcomePermanent || res.ErrorType != "ProgramLimitExceeded" {
+		t.Fatalf("outcome %s type %q (%s), want a permanent ProgramLimitExceeded", res.Outcome, res.ErrorType, res.ErrorMessage)
 	}
 }

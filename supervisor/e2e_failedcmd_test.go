@@ -81,3 +81,32 @@ func TestDeadLetterSurvivesDeletedFailedQueue(t *testing.T) {
 		t.Fatalf("failed queue holds %+v", failed)
 	}
 }
+
+// TestFailedRequeueSurvivesMissingProcessingQueue: `collector failed
+// --requeue` goes through the same confirmed publisher as the supervisor, so
+// moving a message back to a processing queue that was deleted meanwhile
+// declares the queue again instead of acking a copy the broker dropped.
+func TestFailedRequeueSurvivesMissingProcessingQueue(t *testing.T) {
+	e := e2etest.New(t)
+	e.SeedMatch("gone", "competitive")
+	e.Publish(e2etest.Message("gone", "no-such-file.json.gz", nil))
+	s := e.StartSupervisor("--pool-size=1")
+	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.DeleteQueue(e.ProcessingQueue())
+	out, err := exec.Command(e2etest.Binary(t), "failed", "--environment="+e.Environment, "--requeue").CombinedOutput()
+	if err != nil {
+		t.Fatalf("collector failed --requeue: %v\n%s", err, out)
+	}
+	if n, _ := e.QueueDepth(e.ProcessingQueue()); n != 1 {
+		t.Errorf("processing queue holds %d messages after the requeue, want 1 (output: %s)", n, out)
+	}
+	if n, _ := e.QueueDepth(e.FailedQueue()); n != 0 {
+		t.Errorf("failed queue still holds %d messages", n)
+	}
+}

@@ -67,3 +67,37 @@ func TestRetryWhoseRepublishIsRefusedIsRequeued(t *testing.T) {
 	}
 	e.Check(t, e2etest.Ledger{Processed: map[string]int{crashIDs[0]: 3, otherIDs[0]: 2}})
 }
+
+// TestTransientFailuresAreBounded: a message that fails transiently on every
+// delivery (a cause that does not pass, e.g. an unlisted SQLSTATE) is
+// retried --max-transient-attempts times, then dead-lettered as
+// transient_exhausted instead of looping for ever; the database probe keeps
+// the consumer running meanwhile, and other messages are processed.
+func TestTransientFailuresAreBounded(t *testing.T) {
+	e := e2etest.New(t)
+	bad, badIDs := seed(e, "always-transient", 1, 2, "transient", 1)
+	good, goodIDs := seed(e, "fine", 2, 3, "", 0)
+	s := e.StartSupervisor("--pool-size=2", "--max-transient-attempts=3")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(append(bad, good...)...)
+	e2etest.WaitFor(t, 60*time.Second, "the message dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 1
+	})
+	drained(t, e, s, 60*time.Second)
+	if v := s.Metric(t, `collector_messages_requeued_total{reason="transient"}`); v != 2 {
+		t.Errorf("transient requeues = %v, want 2 (the third failure dead-letters)", v)
+	}
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	failed := e.Check(t, e2etest.Ledger{
+		Processed: map[string]int{goodIDs[0]: 3, goodIDs[1]: 3},
+		Failed:    map[string]string{badIDs[0]: "transient_exhausted"},
+	})
+	if len(failed) == 1 {
+		if n, _ := failed[0].Headers["x-collector-transient-attempts"].(int32); n != 2 {
+			t.Errorf("the dead-lettered copy carries %v earlier transient attempts, want 2", failed[0].Headers["x-collector-transient-attempts"])
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/pewstats/collector/protocol"
 	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/metrics"
@@ -32,6 +34,11 @@ type Config struct {
 	// MaxAttempts is how many deliveries of one message may end without a
 	// result (crash, timeout, memory) before it is dead-lettered (default 2).
 	MaxAttempts int
+	// MaxTransientAttempts deliveries of one message may end in a transient
+	// failure, over at most MaxTransientAge from the first, before it is
+	// dead-lettered as transient_exhausted (defaults 10 and 1h).
+	MaxTransientAttempts int
+	MaxTransientAge      time.Duration
 	// PauseAfter consecutive transient failures pauses consumption until a
 	// child reports the database reachable again (default 3).
 	PauseAfter int
@@ -66,6 +73,12 @@ type Supervisor struct {
 func New(cfg Config) *Supervisor {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 2
+	}
+	if cfg.MaxTransientAttempts <= 0 {
+		cfg.MaxTransientAttempts = 10
+	}
+	if cfg.MaxTransientAge <= 0 {
+		cfg.MaxTransientAge = time.Hour
 	}
 	if cfg.PauseAfter <= 0 {
 		cfg.PauseAfter = 3
@@ -247,23 +260,52 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 		s.consecTransient.Store(0)
 		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "unknown_match", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
 	default: // transient, or an outcome this parent does not know
+		n, first := d.TransientAttempts()
+		if d.BrokerCounts() {
+			n = d.Attempts() // x-delivery-count: every requeue counts
+		}
+		n++ // this failure
+		now := time.Now()
+		if first.IsZero() {
+			first = now
+		}
+		if s.transientExhausted(n, first, now) {
+			s.consecTransient.Store(0)
+			s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "transient_exhausted", ErrorType: res.ErrorType,
+				Error:    fmt.Sprintf("%d transient failures since %s (limits: %d, %s); last: %s", n, first.UTC().Format(time.RFC3339), s.cfg.MaxTransientAttempts, s.cfg.MaxTransientAge, res.ErrorMessage),
+				Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+			return
+		}
 		s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, res.ErrorType).Inc()
-		n := s.consecTransient.Add(1)
+		consec := s.consecTransient.Add(1)
 		// Hold the message a while before returning it: a requeued message
 		// goes back to the head of the queue, and a cause that outlives the
 		// database probe (a deadlock-prone match, a missing column) would
 		// otherwise spin through the queue at full speed.
-		delay := transientDelay(int(n))
-		log.Warn("transient failure; message requeued", "error_type", res.ErrorType, "error", res.ErrorMessage, "requeue_in", delay.String())
-		if int(n) >= s.cfg.PauseAfter {
-			s.pauseForDatabase(n)
+		delay := transientDelay(int(consec))
+		log.Warn("transient failure; message requeued", "error_type", res.ErrorType, "error", res.ErrorMessage,
+			"requeue_in", delay.String(), "transient_attempt", n, "max_transient_attempts", s.cfg.MaxTransientAttempts)
+		if int(consec) >= s.cfg.PauseAfter {
+			s.pauseForDatabase(consec)
 		}
 		select {
 		case <-time.After(delay):
 		case <-s.stopping:
 		}
-		s.requeue(log, d, "transient")
+		s.retry(log, d, "transient", amqp.Table{
+			consumer.HeaderTransientAttempts: int32(n),
+			consumer.HeaderFirstTransientAt:  first.UTC().Format(time.RFC3339Nano),
+		})
 	}
+}
+
+// transientExhausted reports whether a message that has now failed
+// transiently n times, the first at first, has used up its retries: a cause
+// that outlives this many deliveries or this long (an unlisted SQLSTATE, a
+// value the database refuses every time) is not going to pass by itself,
+// and the message goes to the failed queue rather than loop for ever.
+func (s *Supervisor) transientExhausted(n int, first, now time.Time) bool {
+	return n >= s.cfg.MaxTransientAttempts || now.Sub(first) >= s.cfg.MaxTransientAge
 }
 
 // settleLost handles a job whose child died, hung or ran out of memory.
@@ -279,28 +321,37 @@ func (s *Supervisor) settleLost(log *slog.Logger, d *consumer.Delivery, je *pool
 		return
 	}
 	log.Warn("child lost its job; message will run again", "reason", string(je.Reason), "attempt", attempt, "child", je.Child, "pid", je.PID, "detail", je.Detail)
+	s.retry(log, d, string(je.Reason), amqp.Table{consumer.HeaderAttempts: int32(attempt)})
+}
+
+// retry returns a message for another delivery, carrying its counts: on a
+// quorum queue by basic.reject(requeue), which the broker's
+// x-delivery-count counts; otherwise by republishing a copy with the count
+// headers set, then acking the original.
+func (s *Supervisor) retry(log *slog.Logger, d *consumer.Delivery, reason string, counts amqp.Table) {
 	if d.BrokerCounts() {
-		s.requeue(log, d, string(je.Reason))
+		s.requeue(log, d, reason)
 		return
 	}
-	err := d.Retry(context.Background(), attempt)
+	err := d.Republish(context.Background(), counts)
 	if errors.Is(err, consumer.ErrStale) {
 		// Republished, but the original's channel died before its ack: the
 		// broker redelivers it too. The twin is harmless (the flags), and
 		// settling is impossible anyway.
+		s.m.Requeued.WithLabelValues(reason).Inc()
 		s.settleError(log, err)
 		return
 	}
 	if err != nil {
-		// The copy with the raised attempt count was not confirmed (nacked,
-		// timed out, channel gone): return the original instead, so it does
-		// not sit unacked holding a prefetch slot until the broker's
-		// consumer_timeout. It keeps its old attempt count.
+		// The copy with the raised count was not confirmed (nacked, timed
+		// out, channel gone): return the original instead, so it does not
+		// sit unacked holding a prefetch slot until the broker's
+		// consumer_timeout. It keeps its old counts.
 		log.Error("could not republish the message for its retry; requeueing it as it was", "error", err.Error())
 		s.requeue(log, d, "retry_publish_failed")
 		return
 	}
-	s.m.Requeued.WithLabelValues(string(je.Reason)).Inc()
+	s.m.Requeued.WithLabelValues(reason).Inc()
 }
 
 func (s *Supervisor) requeue(log *slog.Logger, d *consumer.Delivery, reason string) {

@@ -87,6 +87,11 @@ func classifyCode(code string) (failure.Class, string) {
 		return failure.Permanent, "IntegrityViolation"
 	case "42": // syntax or access rule
 		return failure.Permanent, "SQLError"
+	case "54": // program limit exceeded: e.g. an index row too large for a
+		// 3,000-byte player name; the same match fails the same way again
+		return failure.Permanent, "ProgramLimitExceeded"
+	case "0A": // feature not supported
+		return failure.Permanent, "SQLError"
 	}
 	return failure.Transient, "DatabaseError"
 }

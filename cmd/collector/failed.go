@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pewstats/collector/supervisor/consumer"
+	"github.com/pewstats/collector/supervisor/publisher"
 )
 
 func init() { extraCommands = append(extraCommands, newFailedCmd) }
@@ -58,12 +59,18 @@ type failedView struct {
 }
 
 func failedRun(ctx context.Context, o *amqpOptions, out io.Writer, limit int, requeue bool, only string) error {
-	conn, ch, err := o.dialConfirm()
+	conn, err := o.dial()
 	if err != nil {
 		return err
 	}
 	// Closing the connection returns every message fetched but not acked.
 	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("open channel: %w", err)
+	}
+	pub := publisher.OnConnection(conn, nil)
+	defer pub.Close()
 	cfg := o.config()
 	enc := json.NewEncoder(out)
 	n := 0
@@ -80,10 +87,10 @@ func failedRun(ctx context.Context, o *amqpOptions, out io.Writer, limit int, re
 			MatchID string `json:"match_id"`
 		}
 		_ = json.Unmarshal(d.Body, &m)
-		v := failedView{MatchID: m.MatchID, Reason: d.Headers["x-failure-reason"], ErrorType: d.Headers["x-error-type"],
-			Attempts: d.Headers["x-attempts"], FailedAt: d.Headers["x-failed-at"], Error: d.Headers["x-error-message"]}
+		v := failedView{MatchID: m.MatchID, Reason: d.Headers[consumer.HeaderFailureReason], ErrorType: d.Headers[consumer.HeaderErrorType],
+			Attempts: d.Headers[consumer.HeaderFailedAttempt], FailedAt: d.Headers[consumer.HeaderFailedAt], Error: d.Headers[consumer.HeaderErrorMessage]}
 		if requeue && (only == "" || only == m.MatchID) {
-			if err := moveBack(ctx, ch, cfg, d); err != nil {
+			if err := moveBack(ctx, pub, cfg, d); err != nil {
 				return err
 			}
 			v.Action = "requeued"
@@ -98,24 +105,25 @@ func failedRun(ctx context.Context, o *amqpOptions, out io.Writer, limit int, re
 	return nil
 }
 
-// moveBack republishes d to the processing queue (confirmed) and acks it.
-func moveBack(ctx context.Context, ch *amqp.Channel, cfg consumer.Config, d amqp.Delivery) error {
+// moveBack republishes d to the processing queue through the one confirmed
+// publisher (mandatory, confirm, basic.return check, queue declared again if
+// it was deleted) and acks it only then: a message the broker did not store
+// stays in the failed queue.
+func moveBack(ctx context.Context, pub *publisher.Publisher, cfg consumer.Config, d amqp.Delivery) error {
 	h := amqp.Table{}
 	for k, v := range d.Headers {
 		h[k] = v
 	}
+	// A fresh start: the counts of the failed attempts go, the failure
+	// headers stay for the record.
 	delete(h, consumer.HeaderAttempts)
+	delete(h, consumer.HeaderTransientAttempts)
+	delete(h, consumer.HeaderFirstTransientAt)
 	h["x-requeued-from-failed-at"] = time.Now().UTC().Format(time.RFC3339)
-	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conf, err := ch.PublishWithDeferredConfirmWithContext(pctx, "", cfg.ProcessingQueue(), false, false, amqp.Publishing{
-		Headers: h, ContentType: d.ContentType, DeliveryMode: amqp.Persistent, MessageId: d.MessageId, Body: d.Body,
-	})
-	if err != nil {
-		return fmt.Errorf("republish: %w", err)
-	}
-	if ok, err := conf.WaitContext(pctx); err != nil || !ok {
-		return fmt.Errorf("broker did not confirm the republished message: %v", err)
+	if err := pub.Publish(ctx, cfg.ProcessingQueue(), amqp.Publishing{
+		Headers: h, ContentType: d.ContentType, MessageId: d.MessageId, Body: d.Body,
+	}); err != nil {
+		return fmt.Errorf("requeue to %s: %w", cfg.ProcessingQueue(), err)
 	}
 	return d.Ack(false)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pewstats/collector/supervisor/consumer"
+	"github.com/pewstats/collector/supervisor/publisher"
 )
 
 func init() { extraCommands = append(extraCommands, newPublishCmd) }
@@ -38,22 +39,14 @@ func (o *amqpOptions) config() consumer.Config {
 }
 
 // dialConfirm opens a connection and a confirm-mode channel.
-func (o *amqpOptions) dialConfirm() (*amqp.Connection, *amqp.Channel, error) {
+// dial connects to the broker.
+func (o *amqpOptions) dial() (*amqp.Connection, error) {
 	cfg := o.config()
 	conn, err := amqp.Dial(cfg.URL())
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
 	}
-	ch, err := conn.Channel()
-	if err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("open channel: %w", err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		conn.Close()
-		return nil, nil, fmt.Errorf("enable confirms: %w", err)
-	}
-	return conn, ch, nil
+	return conn, nil
 }
 
 func newPublishCmd() *cobra.Command {
@@ -99,15 +92,14 @@ a test environment or to replay messages by hand.`,
 }
 
 func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error) {
-	conn, ch, err := o.dialConfirm()
+	conn, err := o.dial()
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
+	pub := publisher.OnConnection(conn, nil)
+	defer pub.Close()
 	queue := o.config().ProcessingQueue()
-	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
-		return 0, fmt.Errorf("declare %s: %w", queue, err)
-	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	n := 0
@@ -120,18 +112,12 @@ func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error
 			MatchID string `json:"match_id"`
 		}
 		_ = json.Unmarshal(line, &id)
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		conf, err := ch.PublishWithDeferredConfirmWithContext(pctx, "", queue, false, false, amqp.Publishing{
-			ContentType: "application/json", DeliveryMode: amqp.Persistent, MessageId: id.MatchID, Timestamp: time.Now(), Body: append([]byte(nil), line...),
-		})
-		if err != nil {
-			cancel()
-			return n, fmt.Errorf("publish message %d: %w", n+1, err)
-		}
-		ok, err := conf.WaitContext(pctx)
-		cancel()
-		if err != nil || !ok {
-			return n, fmt.Errorf("broker did not confirm message %d: %v", n+1, err)
+		// A missing queue is declared (durable, no arguments, as the
+		// consumer declares it) by the publisher.
+		if err := pub.Publish(ctx, queue, amqp.Publishing{
+			ContentType: "application/json", MessageId: id.MatchID, Timestamp: time.Now(), Body: append([]byte(nil), line...),
+		}); err != nil {
+			return n, fmt.Errorf("message %d: %w", n+1, err)
 		}
 		n++
 	}
@@ -139,11 +125,15 @@ func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error
 }
 
 func purgeQueues(o *amqpOptions) error {
-	conn, ch, err := o.dialConfirm()
+	conn, err := o.dial()
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("open channel: %w", err)
+	}
 	cfg := o.config()
 	for _, q := range []string{cfg.ProcessingQueue(), cfg.FailedQueue()} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {

@@ -42,6 +42,8 @@ type superviseOptions struct {
 	maxChildMemory   *bytesValue
 	maxTasksPerChild int
 	maxAttempts      int
+	maxTransient     int
+	maxTransientAge  *durationValue
 	maxStartFailures int
 	backoffBase      *durationValue
 	backoffMax       *durationValue
@@ -51,11 +53,12 @@ type superviseOptions struct {
 
 func newSuperviseCmd() *cobra.Command {
 	o := &superviseOptions{
-		taskTimeout:    newDuration(5 * time.Minute),
-		shutdownGrace:  newDuration(25 * time.Second),
-		maxChildMemory: newBytes(1 << 30),
-		backoffBase:    newDuration(250 * time.Millisecond),
-		backoffMax:     newDuration(30 * time.Second),
+		taskTimeout:     newDuration(5 * time.Minute),
+		shutdownGrace:   newDuration(25 * time.Second),
+		maxChildMemory:  newBytes(1 << 30),
+		backoffBase:     newDuration(250 * time.Millisecond),
+		maxTransientAge: newDuration(time.Hour),
+		backoffMax:      newDuration(30 * time.Second),
 	}
 	cmd := &cobra.Command{
 		Use:   "supervise",
@@ -88,6 +91,8 @@ Roll back to sequential processing with --pool-size=1.`,
 	f.Bytes(o.maxChildMemory, "max-child-memory", "MAX_CHILD_MEMORY", "RSS limit of a working child; over it the child is killed and replaced (0 = none)")
 	f.Int(&o.maxTasksPerChild, "max-tasks-per-child", "MAX_TASKS_PER_CHILD", 0, "replace a child after this many matches (0 = never)")
 	f.Int(&o.maxAttempts, "max-attempts", "MAX_ATTEMPTS", 2, "deliveries of one message that may crash, hang or exhaust a child before it goes to the failed queue")
+	f.Int(&o.maxTransient, "max-transient-attempts", "MAX_TRANSIENT_ATTEMPTS", 10, "deliveries of one message that may fail transiently (database unreachable, deadlock, …) before it goes to the failed queue as transient_exhausted")
+	f.Duration(o.maxTransientAge, "max-transient-age", "MAX_TRANSIENT_AGE", "how long after its first transient failure a message may still be retried; a later transient failure sends it to the failed queue as transient_exhausted")
 	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot that fails this many times in a row (at start or soon after) makes the supervisor exit non-zero")
 	f.Duration(o.backoffBase, "restart-backoff", "RESTART_BACKOFF", "first delay before restarting a dead child; doubles per consecutive failure")
 	f.Duration(o.backoffMax, "restart-backoff-max", "RESTART_BACKOFF_MAX", "longest delay between child restarts")
@@ -149,6 +154,12 @@ func (o *superviseOptions) validate() error {
 	}
 	if o.maxAttempts < 1 {
 		return usagef("--max-attempts must be at least 1")
+	}
+	if o.maxTransient < 1 {
+		return usagef("--max-transient-attempts must be at least 1")
+	}
+	if o.maxTransientAge.d <= 0 {
+		return usagef("--max-transient-age must be positive")
 	}
 	if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
 		return usagef("--metrics-addr %q is not host:port: %v", o.metricsAddr, err)
@@ -253,9 +264,11 @@ func (o *superviseOptions) run(ctx context.Context) error {
 			BackoffMax:       o.backoffMax.d,
 			Reattach:         reattach,
 		},
-		ShutdownGrace: o.shutdownGrace.d,
-		MaxAttempts:   o.maxAttempts,
-		Log:           log,
+		ShutdownGrace:        o.shutdownGrace.d,
+		MaxAttempts:          o.maxAttempts,
+		MaxTransientAttempts: o.maxTransient,
+		MaxTransientAge:      o.maxTransientAge.d,
+		Log:                  log,
 	})
 
 	// First SIGTERM/SIGINT: graceful drain. Second: stop now.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/pewstats/collector/supervisor/publisher"
 )
 
 // Config configures a Consumer.
@@ -72,16 +74,12 @@ type Consumer struct {
 	log *slog.Logger
 	out chan *Delivery
 
-	mu   sync.Mutex
-	conn *amqp.Connection
-	ch   *amqp.Channel // consuming channel
-	pub  *amqp.Channel // confirm-mode publishing channel
-	// returns receives the pub channel's basic.return frames; read only
-	// under pubMu, right after each confirm.
-	returns chan amqp.Return
-	gen     uint64          // bumped on every new consuming channel
-	genCtx  context.Context // ends when the current consuming channel dies
-	pubMu   sync.Mutex      // serializes publish+confirm
+	mu     sync.Mutex
+	conn   *amqp.Connection
+	ch     *amqp.Channel        // consuming channel
+	gen    uint64               // bumped on every new consuming channel
+	genCtx context.Context      // ends when the current consuming channel dies
+	pub    *publisher.Publisher // dead-letters and retries, on the same connection
 
 	connected atomic.Bool
 	consuming atomic.Bool
@@ -106,7 +104,19 @@ func New(cfg Config) *Consumer {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
+	c := &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
+	c.pub = publisher.New(c.currentConn, cfg.Log)
+	return c
+}
+
+// currentConn is the live connection, for the publisher.
+func (c *Consumer) currentConn() (*amqp.Connection, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil || c.conn.IsClosed() {
+		return nil, errors.New("not connected to RabbitMQ")
+	}
+	return c.conn, nil
 }
 
 // Deliveries is the stream of received messages. It is closed when Run returns.
@@ -330,7 +340,7 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 		c.connected.Store(false)
 		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)
 	}
-	c.conn, c.pub = conn, nil
+	c.conn = conn
 	c.connected.Store(true)
 	go func() {
 		// Track connection state for /readyz independently of channels.

@@ -2,7 +2,6 @@ package consumer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,8 +14,25 @@ const (
 	// child crashed, timed out or ran out of memory). It is carried by
 	// republishing, so it survives moving between parents.
 	HeaderAttempts = "x-collector-attempts"
+	// HeaderTransientAttempts counts deliveries that ended in a transient
+	// failure (database unreachable, deadlock, …); HeaderFirstTransientAt is
+	// when the first of them happened (RFC 3339). Both are carried by
+	// republishing, and bound how long a message may keep failing
+	// transiently before it is dead-lettered as transient_exhausted.
+	HeaderTransientAttempts = "x-collector-transient-attempts"
+	HeaderFirstTransientAt  = "x-collector-first-transient-at"
 	// HeaderDeliveryCount is set by quorum queues on redelivery.
 	HeaderDeliveryCount = "x-delivery-count"
+
+	// Headers of a dead-lettered message.
+	HeaderFailureReason = "x-failure-reason"
+	HeaderErrorType     = "x-error-type"
+	HeaderErrorMessage  = "x-error-message"
+	HeaderFailedAttempt = "x-attempts"
+	HeaderOriginalQueue = "x-original-queue"
+	HeaderFailedAt      = "x-failed-at"
+	HeaderMatchID       = "x-match-id"
+	HeaderWorkerID      = "x-worker-id"
 )
 
 // Delivery is one received message, tied to the channel generation it came
@@ -131,34 +147,51 @@ type FailureInfo struct {
 // body is kept byte for byte so it can be republished as is.
 func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 	h := cloneTable(d.Headers)
-	h["x-failure-reason"] = f.Reason
-	h["x-error-type"] = f.ErrorType
-	h["x-error-message"] = truncate(f.Error, 4096)
-	h["x-attempts"] = int32(f.Attempts)
-	h["x-original-queue"] = d.c.cfg.ProcessingQueue()
-	h["x-failed-at"] = time.Now().UTC().Format(time.RFC3339)
+	h[HeaderFailureReason] = f.Reason
+	h[HeaderErrorType] = f.ErrorType
+	h[HeaderErrorMessage] = truncate(f.Error, 4096)
+	h[HeaderFailedAttempt] = int32(f.Attempts)
+	h[HeaderOriginalQueue] = d.c.cfg.ProcessingQueue()
+	h[HeaderFailedAt] = time.Now().UTC().Format(time.RFC3339)
 	if f.MatchID != "" {
-		h["x-match-id"] = f.MatchID
+		h[HeaderMatchID] = f.MatchID
 	}
 	if f.WorkerID != "" {
-		h["x-worker-id"] = f.WorkerID
+		h[HeaderWorkerID] = f.WorkerID
 	}
-	if err := d.c.publishToQueue(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
+	if err := d.c.pub.Publish(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
 		return fmt.Errorf("dead-letter to %s: %w", d.c.cfg.FailedQueue(), err)
 	}
 	return d.Ack()
 }
 
-// Retry republishes the message to the processing queue with its attempt
-// count raised, then acks the original: on a classic queue that is the only
-// way to carry a count across redeliveries and parents.
-func (d *Delivery) Retry(ctx context.Context, attempts int) error {
+// Republish publishes a copy of the message with the given headers set to
+// the processing queue, waits for the broker's confirm, then acks the
+// original: on a classic queue that is the only way to carry a count across
+// redeliveries and parents. A copy that was not confirmed returns an error
+// and leaves the original unsettled; an ack that found the channel gone
+// returns ErrStale (the broker redelivers the original too).
+func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
 	h := cloneTable(d.Headers)
-	h[HeaderAttempts] = int32(attempts)
-	if err := d.c.publishToQueue(ctx, d.c.cfg.ProcessingQueue(), d.publishing(h)); err != nil {
+	for k, v := range set {
+		h[k] = v
+	}
+	if err := d.c.pub.Publish(ctx, d.c.cfg.ProcessingQueue(), d.publishing(h)); err != nil {
 		return fmt.Errorf("republish for retry: %w", err)
 	}
 	return d.Ack()
+}
+
+// TransientAttempts is how many earlier deliveries of this message ended in
+// a transient failure, and when the first did (zero if none).
+func (d *Delivery) TransientAttempts() (int, time.Time) {
+	n := headerInt(d.Headers, HeaderTransientAttempts)
+	s, _ := d.Headers[HeaderFirstTransientAt].(string)
+	first, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		first = time.Time{}
+	}
+	return n, first
 }
 
 func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
@@ -174,113 +207,6 @@ func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
 		Timestamp:    d.d.Timestamp,
 		Body:         d.Body,
 	}
-}
-
-// errUnroutable means the broker confirmed a mandatory message it could not
-// route (the queue does not exist): the copy was not stored.
-var errUnroutable = errors.New("no queue to route the message to")
-
-// publishToQueue publishes to queue with a confirm. If the queue has gone
-// (deleted while we run), it is declared again, durable and without
-// arguments as at start, and the publish is retried once: a dead-letter must
-// never be acked on the strength of a confirm for a message the broker
-// dropped.
-func (c *Consumer) publishToQueue(ctx context.Context, queue string, p amqp.Publishing) error {
-	err := c.publishConfirmed(ctx, queue, p)
-	if !errors.Is(err, errUnroutable) {
-		return err
-	}
-	c.log.Warn("queue missing on publish; declaring it again", "queue", queue)
-	if err := c.declareQueue(queue); err != nil {
-		return err
-	}
-	return c.publishConfirmed(ctx, queue, p)
-}
-
-func (c *Consumer) declareQueue(queue string) error {
-	c.pubMu.Lock()
-	defer c.pubMu.Unlock()
-	ch, err := c.publishChannel()
-	if err != nil {
-		return err
-	}
-	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
-		c.dropPublishChannel(ch)
-		return fmt.Errorf("declare %s: %w", queue, err)
-	}
-	return nil
-}
-
-// publishConfirmed publishes through the default exchange to queue
-// (mandatory) and waits for the broker's ack (publisher confirms), so a
-// message is never acked before its copy is safely stored.
-func (c *Consumer) publishConfirmed(ctx context.Context, queue string, p amqp.Publishing) error {
-	c.pubMu.Lock()
-	defer c.pubMu.Unlock()
-	ch, err := c.publishChannel()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, p)
-	if err != nil {
-		c.dropPublishChannel(ch)
-		return fmt.Errorf("publish: %w", err)
-	}
-	ok, err := conf.WaitContext(ctx)
-	if err != nil {
-		c.dropPublishChannel(ch)
-		return fmt.Errorf("wait for confirm: %w", err)
-	}
-	if !ok {
-		return fmt.Errorf("broker refused (nack) the message for %s", queue)
-	}
-	// The broker sends basic.return before the ack of an unroutable
-	// mandatory message, and the library hands it over before it processes
-	// the ack, so it is already buffered here if there was one.
-	select {
-	case r, ok := <-c.returns:
-		if ok { // a closed channel (the pub channel died) is not a return
-			return fmt.Errorf("%s: %w (%s)", queue, errUnroutable, r.ReplyText)
-		}
-	default:
-	}
-	return nil
-}
-
-func (c *Consumer) publishChannel() (*amqp.Channel, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pub != nil && !c.pub.IsClosed() {
-		return c.pub, nil
-	}
-	if c.conn == nil || c.conn.IsClosed() {
-		return nil, fmt.Errorf("not connected to RabbitMQ")
-	}
-	ch, err := c.conn.Channel()
-	if err != nil {
-		return nil, fmt.Errorf("open publish channel: %w", err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		ch.Close()
-		return nil, fmt.Errorf("enable publisher confirms: %w", err)
-	}
-	// Unroutable mandatory messages come back as basic.return, read by
-	// publishConfirmed. One publish is in flight at a time, so a small
-	// buffer never blocks the library.
-	c.returns = ch.NotifyReturn(make(chan amqp.Return, 4))
-	c.pub = ch
-	return ch, nil
-}
-
-func (c *Consumer) dropPublishChannel(ch *amqp.Channel) {
-	c.mu.Lock()
-	if c.pub == ch {
-		c.pub = nil
-	}
-	c.mu.Unlock()
-	_ = ch.Close()
 }
 
 func cloneTable(t amqp.Table) amqp.Table {

@@ -1,0 +1,181 @@
+// Package publisher is the one way collector puts a message on a queue:
+// dead-letters and retries from the supervisor, `collector failed --requeue`
+// and `collector publish` all go through Publisher.Publish, so the rules
+// that keep a message from being lost live in one place:
+//
+//   - persistent, through the default exchange to the named queue;
+//   - mandatory, so a message the broker cannot route comes back as a
+//     basic.return instead of being dropped in silence;
+//   - publisher confirms, so the caller acks or forgets the original only
+//     after the broker has taken the copy;
+//   - a queue that has disappeared (deleted by hand) is declared again,
+//     durable and without arguments as at start, and the publish retried
+//     once.
+//
+// It must not know what the messages mean.
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// ErrUnroutable means the broker confirmed a mandatory message it could not
+// route (the queue does not exist): the copy was not stored.
+var ErrUnroutable = errors.New("no queue to route the message to")
+
+// ErrNacked means the broker refused the message (basic.nack), e.g. a full
+// queue under a reject-publish policy.
+var ErrNacked = errors.New("broker refused the message")
+
+// DefaultTimeout bounds one publish and its confirm.
+const DefaultTimeout = 30 * time.Second
+
+// Publisher publishes with confirms on a channel of its own, opened on the
+// connection conn returns and reopened whenever it has closed. Publishes are
+// serialized: one is in flight at a time, which keeps the basic.return check
+// exact.
+type Publisher struct {
+	conn    func() (*amqp.Connection, error)
+	log     *slog.Logger
+	timeout time.Duration
+
+	mu      sync.Mutex
+	ch      *amqp.Channel
+	returns chan amqp.Return
+}
+
+// New returns a Publisher on the connection conn returns (called whenever a
+// channel has to be opened).
+func New(conn func() (*amqp.Connection, error), log *slog.Logger) *Publisher {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Publisher{conn: conn, log: log, timeout: DefaultTimeout}
+}
+
+// OnConnection is New for a fixed connection (command-line tools).
+func OnConnection(c *amqp.Connection, log *slog.Logger) *Publisher {
+	return New(func() (*amqp.Connection, error) {
+		if c.IsClosed() {
+			return nil, amqp.ErrClosed
+		}
+		return c, nil
+	}, log)
+}
+
+// Publish stores msg in queue: it returns nil only once the broker has
+// confirmed the message and routed it. DeliveryMode is forced to
+// persistent.
+func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishing) error {
+	msg.DeliveryMode = amqp.Persistent
+	err := p.publishOnce(ctx, queue, msg)
+	if !errors.Is(err, ErrUnroutable) {
+		return err
+	}
+	p.log.Warn("queue missing on publish; declaring it again", "queue", queue)
+	if err := p.declare(queue); err != nil {
+		return err
+	}
+	return p.publishOnce(ctx, queue, msg)
+}
+
+// Close closes the publisher's channel (not the connection).
+func (p *Publisher) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ch != nil {
+		_ = p.ch.Close()
+		p.ch = nil
+	}
+}
+
+func (p *Publisher) declare(queue string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, err := p.channel()
+	if err != nil {
+		return err
+	}
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+		p.drop()
+		return fmt.Errorf("declare %s: %w", queue, err)
+	}
+	return nil
+}
+
+func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publishing) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, err := p.channel()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, msg)
+	if err != nil {
+		p.drop()
+		return fmt.Errorf("publish to %s: %w", queue, err)
+	}
+	ok, err := conf.WaitContext(ctx)
+	if err != nil {
+		// A late confirm would be attributed to the next publish: start
+		// that one on a fresh channel.
+		p.drop()
+		return fmt.Errorf("wait for the broker's confirm from %s: %w", queue, err)
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", queue, ErrNacked)
+	}
+	// The broker sends basic.return before the ack of an unroutable
+	// mandatory message, and the library hands it over before it processes
+	// the ack, so it is already buffered here if there was one.
+	select {
+	case r, open := <-p.returns:
+		if open { // a closed channel (the channel died) is not a return
+			return fmt.Errorf("%s: %w (%s)", queue, ErrUnroutable, r.ReplyText)
+		}
+	default:
+	}
+	return nil
+}
+
+// channel returns the open confirm-mode channel, opening one if needed.
+// Callers hold p.mu.
+func (p *Publisher) channel() (*amqp.Channel, error) {
+	if p.ch != nil && !p.ch.IsClosed() {
+		return p.ch, nil
+	}
+	conn, err := p.conn()
+	if err != nil {
+		return nil, fmt.Errorf("no RabbitMQ connection to publish on: %w", err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, fmt.Errorf("open publish channel: %w", err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		_ = ch.Close()
+		return nil, fmt.Errorf("enable publisher confirms: %w", err)
+	}
+	// One publish is in flight at a time, so a small buffer never blocks
+	// the library (which would deadlock the connection).
+	p.returns = ch.NotifyReturn(make(chan amqp.Return, 4))
+	p.ch = ch
+	return ch, nil
+}
+
+// drop forgets a channel that may be in an unknown state. Callers hold p.mu.
+func (p *Publisher) drop() {
+	if p.ch != nil {
+		_ = p.ch.Close()
+		p.ch = nil
+	}
+}
