@@ -101,3 +101,34 @@ func TestTransientFailuresAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestPoisonMessagesDoNotStopASequentialSupervisor: children killed by
+// their jobs (crash, hang past the task timeout) are not a restart storm.
+// With --pool-size=1 a handful of poison messages used to add up to
+// --max-start-failures and stop the supervisor; now they are dead-lettered
+// and the next message is processed.
+func TestPoisonMessagesDoNotStopASequentialSupervisor(t *testing.T) {
+	e := e2etest.New(t)
+	crash, crashIDs := seed(e, "poison-exit", 2, 2, "exit", 2)
+	panics, panicIDs := seed(e, "poison-panic", 1, 2, "panic", 1)
+	after, afterIDs := seed(e, "after-poison", 1, 3, "", 0)
+	s := e.StartSupervisor("--pool-size=1", "--max-start-failures=3", "--restart-backoff=20ms")
+	s.WaitReady(t, 30*time.Second)
+	e.Publish(append(append(crash, panics...), after...)...)
+	e2etest.WaitFor(t, 90*time.Second, "the good match completed after six child deaths", func() bool {
+		select {
+		case <-s.Done():
+			t.Fatalf("the supervisor exited: %v", s.Err())
+		default:
+		}
+		return e.Count(`SELECT count(*) FROM matches WHERE match_id = $1 AND status = 'completed'`, afterIDs[0]) == 1
+	})
+	drained(t, e, s, 30*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	e.Check(t, e2etest.Ledger{
+		Processed: map[string]int{afterIDs[0]: 3},
+		Failed:    map[string]string{crashIDs[0]: "crash", crashIDs[1]: "crash", panicIDs[0]: "crash"},
+	})
+}

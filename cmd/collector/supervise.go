@@ -93,7 +93,7 @@ Roll back to sequential processing with --pool-size=1.`,
 	f.Int(&o.maxAttempts, "max-attempts", "MAX_ATTEMPTS", 2, "deliveries of one message that may crash, hang or exhaust a child before it goes to the failed queue")
 	f.Int(&o.maxTransient, "max-transient-attempts", "MAX_TRANSIENT_ATTEMPTS", 10, "deliveries of one message that may fail transiently (database unreachable, deadlock, …) before it goes to the failed queue as transient_exhausted")
 	f.Duration(o.maxTransientAge, "max-transient-age", "MAX_TRANSIENT_AGE", "how long after its first transient failure a message may still be retried; a later transient failure sends it to the failed queue as transient_exhausted")
-	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot that fails this many times in a row (at start or soon after) makes the supervisor exit non-zero")
+	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot whose child fails to start or to answer its handshake this many times in a row makes the supervisor exit non-zero (deaths during a job never count)")
 	f.Duration(o.backoffBase, "restart-backoff", "RESTART_BACKOFF", "first delay before restarting a dead child; doubles per consecutive failure")
 	f.Duration(o.backoffMax, "restart-backoff-max", "RESTART_BACKOFF_MAX", "longest delay between child restarts")
 	cmd.Flags().StringVar(&o.reattach, "reattach", "", "use one child started by hand with 'collector child --debug-serve' (its printed JSON) instead of starting a pool")

@@ -209,7 +209,8 @@ func (p *Pool) stateChanged() {
 // supervise keeps one slot's child running until the pool shuts down.
 func (p *Pool) supervise(slot int, first chan<- error) {
 	defer p.wg.Done()
-	failures := 0
+	failures := 0   // consecutive start or handshake failures: the storm count
+	idleDeaths := 0 // consecutive deaths of idle children soon after start: backoff only
 	reported := false
 	report := func(err error) {
 		if !reported {
@@ -255,7 +256,7 @@ func (p *Pool) supervise(slot int, first chan<- error) {
 		p.mu.Unlock()
 		p.markIdle(c)
 		stopSampling := p.sampleMemory(c)
-		reason := p.watch(c)
+		reason, wasBusy := p.watch(c)
 		stopSampling()
 
 		p.mu.Lock()
@@ -267,28 +268,26 @@ func (p *Pool) supervise(slot int, first chan<- error) {
 		if p.ctx.Err() != nil && reason == "shutdown" {
 			return
 		}
-		lived := time.Since(c.started)
-		if lived >= p.cfg.HealthyAfter || reason == "recycled" {
-			failures = 0
-		} else {
-			failures++
-		}
-		if failures >= p.cfg.MaxStartFailures {
-			select {
-			case p.fatal <- fmt.Errorf("%w: child %d died %d times within %s of starting, last: %s", ErrRestartStorm, slot, failures, p.cfg.HealthyAfter, reason):
-			default:
-			}
-		}
+		// The child started and answered its handshake, so this slot can
+		// run children: whatever ends one now is not a restart storm. A
+		// death during a job (crash, timeout, memory) is the job's doing —
+		// poison messages must not stop the supervisor, above all with
+		// --pool-size=1 — and the replacement starts at once. A child that
+		// dies idle soon after starting is restarted with backoff.
+		failures = 0
 		if h := p.cfg.Hooks.ChildRestarted; h != nil {
 			h(reason)
 		}
 		if p.ctx.Err() != nil {
 			return
 		}
-		if reason != "recycled" && failures > 0 {
-			if !p.sleep(p.backoff(failures)) {
+		if !wasBusy && reason != "recycled" && time.Since(c.started) < p.cfg.HealthyAfter {
+			idleDeaths++
+			if !p.sleep(p.backoff(idleDeaths)) {
 				return
 			}
+		} else {
+			idleDeaths = 0
 		}
 	}
 }
@@ -373,8 +372,9 @@ func (p *Pool) startChild(slot int) (*child, error) {
 	return c, nil
 }
 
-// watch blocks until child c is gone and returns why.
-func (p *Pool) watch(c *child) string {
+// watch blocks until child c is gone and returns why, and whether it was
+// running a job when it went.
+func (p *Pool) watch(c *child) (reason string, busy bool) {
 	var exited <-chan struct{}
 	if c.runner != nil {
 		exited = c.runner.Done()
@@ -391,19 +391,19 @@ func (p *Pool) watch(c *child) string {
 			}
 		}
 		p.cfg.Log.Warn("child exited", "child", c.slot, "pid", c.pid, "reason", reason, "status", c.runner.exitSafe())
-		p.dropIdle(c)
+		busy := p.dropIdle(c) == stateBusy
 		c.client.Kill()
 		c.fwd.flush()
-		return reason
+		return reason, busy
 	case reason := <-c.retire:
 		p.dropIdle(c)
 		c.setKillReason(reason)
 		p.stopChild(c)
-		return reason
+		return reason, false
 	case <-p.ctx.Done():
 		p.dropIdle(c)
 		p.stopChild(c)
-		return "shutdown"
+		return "shutdown", false
 	}
 }
 

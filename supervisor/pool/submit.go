@@ -37,7 +37,8 @@ func (p *Pool) signalIdle() {
 }
 
 // dropIdle takes a dead child out of the idle list and fixes the counters.
-func (p *Pool) dropIdle(c *child) {
+// It returns the state the child was in.
+func (p *Pool) dropIdle(c *child) childState {
 	c.mu.Lock()
 	prev := c.state
 	c.state = stateDead
@@ -57,6 +58,7 @@ func (p *Pool) dropIdle(c *child) {
 		p.busy.Add(-1)
 	}
 	p.stateChanged()
+	return prev
 }
 
 // takeIdle pops the first idle child, if any.
