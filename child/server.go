@@ -22,7 +22,7 @@ func Serve(proc protocol.Processor) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake,
 		Plugins:         protocol.PluginMap(proc),
-		GRPCServer:      plugin.DefaultGRPCServer,
+		GRPCServer:      protocol.GRPCServer, // message-size limits matching the parent's
 		Logger:          hclog.NewNullLogger(),
 	})
 }
@@ -46,7 +46,7 @@ func ServeDebug(ctx context.Context, proc protocol.Processor, out io.Writer) err
 	go plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake,
 		Plugins:         protocol.PluginMap(proc),
-		GRPCServer:      plugin.DefaultGRPCServer,
+		GRPCServer:      protocol.GRPCServer, // message-size limits matching the parent's
 		Logger:          hclog.NewNullLogger(),
 		Test: &plugin.ServeTestConfig{
 			Context:          ctx,

@@ -204,6 +204,14 @@ func (s *Supervisor) handle(d *consumer.Delivery) {
 	matchID := peekMatchID(d.Body)
 	log := s.log.With("match_id", matchID)
 
+	// A body past the limit would not fit the gRPC message to a child,
+	// which would fail the call and cost the child as if it had crashed.
+	if len(d.Body) > protocol.MaxMessageBytes {
+		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError",
+			Error:    fmt.Sprintf("message body is %d bytes, over the %d-byte limit for a queue message", len(d.Body), protocol.MaxMessageBytes),
+			Attempts: d.Attempts() + 1, MatchID: matchID})
+		return
+	}
 	if !json.Valid(d.Body) {
 		s.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError",
 			Error: "message body is not valid JSON", Attempts: d.Attempts() + 1, MatchID: matchID})

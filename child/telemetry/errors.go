@@ -22,6 +22,9 @@ const (
 	ErrWrongType   ErrKind = "WrongFieldType"
 	ErrNoEvents    ErrKind = "NoEvents"
 	ErrUnreadable  ErrKind = "FileUnreadable"
+	// ErrNotRegular: the name is a directory, FIFO, socket or device, which
+	// a telemetry file never is (a FIFO would block the reader).
+	ErrNotRegular ErrKind = "NotARegularFile"
 )
 
 // Error is a telemetry read failure. Every kind is permanent: the same file

@@ -218,7 +218,7 @@ func TestReadFileAndResolvePath(t *testing.T) {
 		{filepath.Join(outside, "secret.json"), dir, telemetry.ErrOutsideDir},
 		{"plain.json", "", telemetry.ErrOutsideDir},
 		{"plain.json", filepath.Join(dir, "nope"), telemetry.ErrUnreadable},
-		{"sub", dir, telemetry.ErrUnreadable},
+		{"sub", dir, telemetry.ErrNotRegular},
 	} {
 		_, err := telemetry.ReadFile(ctx, c.name, telemetry.Options{Dir: c.dir})
 		if k := telemetry.KindOf(err); k != c.kind {

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -199,7 +203,8 @@ func childProcs(cpus, pool int) int {
 }
 
 // childCommand builds the `collector child` command for one slot. Settings
-// travel as flags; secrets travel in the environment.
+// travel as flags; secrets travel in the environment, which is built from
+// an allow-list (see childEnv).
 func (o *superviseOptions) childCommand(exe string) func(slot int) *exec.Cmd {
 	return func(slot int) *exec.Cmd {
 		args := append([]string{"child"}, o.db.args()...)
@@ -212,23 +217,68 @@ func (o *superviseOptions) childCommand(exe string) func(slot int) *exec.Cmd {
 			args = append(args, "--test-hooks")
 		}
 		cmd := exec.Command(exe, args...)
-		cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD="+o.db.password, fmt.Sprintf("COLLECTOR_CHILD_SLOT=%d", slot))
-		if os.Getenv("GOMAXPROCS") == "" {
-			// Each child gets its share of the CPUs the parent may use
-			// (cgroup-aware since Go 1.25): with as many children as cores,
-			// a child's garbage collector and scheduler otherwise compete
-			// with the other children for the same cores (measured: 13% less
-			// CPU per match with pool 2 on 2 cores). Set GOMAXPROCS to
-			// override.
-			cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", childProcs(runtime.GOMAXPROCS(0), o.poolSize)))
-		}
-		if o.maxChildMemory.n > 0 {
-			// A soft limit below the hard one: the Go runtime collects
-			// harder before the parent has to kill the child.
-			cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%dB", o.maxChildMemory.n/10*9))
-		}
+		cmd.Env = o.childEnv(os.Environ(), slot)
 		return cmd
 	}
+}
+
+// childInherits are the parent's variables a child may inherit. Children
+// parse untrusted files and never talk to the broker, so the rest of the
+// parent's environment (RABBITMQ_PASSWORD above all, and whatever else the
+// container holds) stays in the parent. go-plugin adds its own handshake
+// variables (COLLECTOR_CHILD_COOKIE, PLUGIN_*) when it starts the child.
+var childInherits = map[string]bool{
+	// The Go runtime's knobs; GOMAXPROCS and GOMEMLIMIT are computed per
+	// child unless the operator set them. GORACE matters to race builds only.
+	"GOMAXPROCS": true, "GOMEMLIMIT": true, "GOGC": true, "GODEBUG": true, "GOTRACEBACK": true, "GORACE": true,
+	// Time zone, temporary files, and where Go finds CA certificates.
+	"TZ": true, "ZONEINFO": true, "TMPDIR": true, "SSL_CERT_FILE": true, "SSL_CERT_DIR": true,
+	// lib/pq's own variables: the child is the process that talks to
+	// PostgreSQL. Its password sources apply when POSTGRES_PASSWORD is
+	// empty; TLS and session settings apply where the connection string
+	// leaves them open (it fixes host, port, database, user, sslmode,
+	// application_name and connect_timeout, which win over the environment).
+	"PGPASSWORD": true, "PGPASSFILE": true,
+	"PGSSLMODE": true, "PGSSLROOTCERT": true, "PGSSLCERT": true, "PGSSLKEY": true, "PGSSLSNI": true,
+	"PGOPTIONS": true, "PGTZ": true, "PGCLIENTENCODING": true, "PGDATESTYLE": true,
+}
+
+// testHookPrefix marks the test-only switches children honour with
+// --test-hooks (e.g. COLLECTOR_TEST_EXIT_AT_START); passed only then.
+const testHookPrefix = "COLLECTOR_TEST_"
+
+// childEnv is the environment of child slot: the allowed part of the
+// parent's environment, the database password, the slot number, and the
+// computed GOMAXPROCS and GOMEMLIMIT. Each name appears once.
+func (o *superviseOptions) childEnv(parent []string, slot int) []string {
+	set := map[string]string{}
+	for _, kv := range parent {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && (childInherits[k] || (o.testHooks && strings.HasPrefix(k, testHookPrefix))) {
+			set[k] = v
+		}
+	}
+	set["POSTGRES_PASSWORD"] = o.db.password
+	set["COLLECTOR_CHILD_SLOT"] = strconv.Itoa(slot)
+	if set["GOMAXPROCS"] == "" {
+		// Each child gets its share of the CPUs the parent may use
+		// (cgroup-aware since Go 1.25): with as many children as cores,
+		// a child's garbage collector and scheduler otherwise compete
+		// with the other children for the same cores (measured: 13% less
+		// CPU per match with pool 2 on 2 cores). Set GOMAXPROCS to
+		// override.
+		set["GOMAXPROCS"] = strconv.Itoa(childProcs(runtime.GOMAXPROCS(0), o.poolSize))
+	}
+	if o.maxChildMemory.n > 0 {
+		// A soft limit below the hard one: the Go runtime collects
+		// harder before the parent has to kill the child.
+		set["GOMEMLIMIT"] = fmt.Sprintf("%dB", o.maxChildMemory.n/10*9)
+	}
+	env := make([]string, 0, len(set))
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		env = append(env, k+"="+set[k])
+	}
+	return env
 }
 
 func (o *superviseOptions) run(ctx context.Context) error {

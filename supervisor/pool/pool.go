@@ -324,6 +324,7 @@ func (p *Pool) startChild(slot int) (*child, error) {
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginMap(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  protocol.GRPCDialOptions(), // the same message-size limits as the child's server
 		StartTimeout:     p.cfg.StartTimeout,
 		Stderr:           fwd,
 		// go-plugin's own log lines (and its re-parsing of child stderr)
