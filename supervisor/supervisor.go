@@ -57,6 +57,7 @@ type Supervisor struct {
 	cons *consumer.Consumer
 
 	handlers         sync.WaitGroup
+	background       sync.WaitGroup // database prober and watcher
 	consecTransient  atomic.Int32
 	probing          atomic.Bool
 	dbReachable      atomic.Bool
@@ -153,7 +154,11 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 			go s.handle(d)
 		}
 	}()
-	go s.watchDatabase(consumeCtx)
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.watchDatabase(consumeCtx)
+	}()
 
 	var runErr error
 	select {
@@ -185,6 +190,8 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	}()
 	s.pool.Shutdown(graceCtx, runErr == nil, true)
 	s.handlers.Wait()
+	// The database prober and watcher end with the stop (stopping, consumeCtx).
+	s.background.Wait()
 	// 3. Only now close the connection: anything unsettled returns to the queue.
 	if err := s.cons.Close(); err != nil {
 		s.log.Warn("closing RabbitMQ connection", "error", err.Error())
@@ -407,11 +414,17 @@ func (s *Supervisor) pauseForDatabase(n int32) {
 	s.cons.Pause()
 	s.m.ConsumerPaused.Set(1)
 	s.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", n)
+	s.background.Add(1)
 	go func() {
+		defer s.background.Done()
 		defer s.probing.Store(false)
 		delay := s.cfg.ProbeInterval
 		for {
-			time.Sleep(delay)
+			select {
+			case <-time.After(delay):
+			case <-s.stopping:
+				return // shutting down: nothing left to resume
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			err := s.pool.Ping(ctx)
 			cancel()
