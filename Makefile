@@ -8,7 +8,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-short lint proto demo bench clean
+.PHONY: all build test test-short lint proto demo bench chaos clean
 
 all: build
 
@@ -52,6 +52,16 @@ demo: build
 
 bench: build
 	./.ci/bench.sh $(BIN)
+
+# The whole promise under fire (docs/RELIABILITY.md): three supervisors on
+# one queue and one database, 210 matches each published 2-3 times, the
+# bad-input matrix, children, connections, backends and supervisors killed
+# while they work; prints the ledger of every table. make test runs the
+# short plan of the same test.
+CHAOS_SEED ?= 1
+chaos:
+	@bash -c ". .ci/services.sh && start_postgres && start_rabbitmq"
+	$(GO) test -count=1 -timeout 30m -run '^TestChaos$$' -v ./supervisor/ -args -chaos=full -chaos.seed=$(CHAOS_SEED)
 
 clean:
 	rm -rf bin .demo .bench

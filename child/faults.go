@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pewstats/collector/child/failure"
+	"github.com/pewstats/collector/child/store"
 )
 
 // injectFault makes a child misbehave on purpose, for the supervisor's
@@ -21,6 +22,8 @@ import (
 //	slow:<dur>      sleep, then continue normally
 //	block:<path>    wait until a file exists at path, then continue
 //	                normally (a test holds a job running until it says so)
+//	exit-in-tx      os.Exit(3) inside the match transaction, after its
+//	                third table write (rows sent, nothing committed)
 //
 // A "@N" suffix applies the fault only on attempts <= N (e.g. exit@1 crashes
 // on the first delivery and succeeds on the second). Several faults
@@ -37,23 +40,47 @@ func injectFault(ctx context.Context, faults string, attempt int) error {
 	return nil
 }
 
-func injectOne(ctx context.Context, fault string, attempt int) error {
-	if fault == "" {
-		return nil
+// active returns the fault without its "@N" suffix, or "" when the suffix
+// says it does not apply to this attempt.
+func active(fault string, attempt int) string {
+	at := strings.LastIndexByte(fault, '@')
+	if at < 0 {
+		return fault
 	}
-	if at := strings.LastIndexByte(fault, '@'); at >= 0 {
-		var max int
-		for _, c := range fault[at+1:] {
-			if c < '0' || c > '9' {
-				break
+	var max int
+	for _, c := range fault[at+1:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		max = max*10 + int(c-'0')
+	}
+	if attempt > max {
+		return ""
+	}
+	return fault[:at]
+}
+
+// armTxFault installs the exit-in-tx fault on the store for this job, if
+// the message asks for it; the returned func removes it.
+func armTxFault(st *store.Store, faults string, attempt int) (disarm func()) {
+	for _, f := range strings.Split(faults, ",") {
+		if active(f, attempt) != "exit-in-tx" {
+			continue
+		}
+		written := 0
+		st.SetAfterWrite(func(string) error {
+			if written++; written == 3 {
+				os.Exit(3)
 			}
-			max = max*10 + int(c-'0')
-		}
-		if attempt > max {
 			return nil
-		}
-		fault = fault[:at]
+		})
+		return func() { st.SetAfterWrite(nil) }
 	}
+	return func() {}
+}
+
+func injectOne(ctx context.Context, fault string, attempt int) error {
+	fault = active(fault, attempt)
 	switch {
 	case fault == "exit":
 		os.Exit(3)

@@ -84,6 +84,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 		if err := injectFault(ctx, msg.TestFault, job.Attempt); err != nil {
 			return err
 		}
+		defer armTxFault(p.store, msg.TestFault, job.Attempt)()
 	}
 	// Refuse paths outside the telemetry directory before touching the
 	// database: a hostile message must not cost a query. Other file problems

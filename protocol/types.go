@@ -48,6 +48,9 @@ type Job struct {
 	Attempt int
 	// ID identifies the job in logs.
 	ID string
+	// MatchID is the parent's reading of the body's match_id, for its own
+	// status view; it does not travel to the child, which reads the body.
+	MatchID string
 }
 
 // Timings break down where a job spent its time.

@@ -3,8 +3,12 @@ package supervisor
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pewstats/collector/supervisor/consumer"
+	"github.com/pewstats/collector/supervisor/pool"
 )
 
 // Readiness is what /readyz reports.
@@ -44,6 +48,37 @@ func (s *Supervisor) Readiness() Readiness {
 	return r
 }
 
+// Status is what /status reports: each child live, the queues, and this
+// supervisor's view of its work.
+type Status struct {
+	WorkerID  string                `json:"worker_id"`
+	Version   string                `json:"version"`
+	PID       int                   `json:"pid"`
+	Readiness Readiness             `json:"readiness"`
+	Paused    bool                  `json:"paused"`
+	Children  []pool.ChildStatus    `json:"children"`
+	Queues    []consumer.QueueStats `json:"queues,omitempty"`
+	QueueErr  string                `json:"queue_error,omitempty"`
+	// Unacked is the messages this supervisor holds (received, not yet
+	// settled): its share of the queue's unacked count.
+	Unacked int64 `json:"unacked_here"`
+}
+
+// Status gathers the live view.
+func (s *Supervisor) Status() Status {
+	st := Status{
+		WorkerID: s.cfg.WorkerID, Version: s.cfg.Version, PID: os.Getpid(),
+		Readiness: s.Readiness(), Paused: s.probing.Load(),
+		Children: s.pool.Status(), Unacked: s.inFlight.Load(),
+	}
+	q, err := s.cons.Queues()
+	if err != nil {
+		st.QueueErr = err.Error()
+	}
+	st.Queues = q
+	return st
+}
+
 func (s *Supervisor) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{}))
@@ -58,6 +93,12 @@ func (s *Supervisor) routes() http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		_ = json.NewEncoder(w).Encode(r)
+	})
+	mux.HandleFunc("/status", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(s.Status())
 	})
 	return mux
 }

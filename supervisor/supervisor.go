@@ -225,7 +225,7 @@ func (s *Supervisor) handle(d *consumer.Delivery) {
 		return
 	}
 	attempt := d.Attempts() + 1
-	res, err := s.pool.Submit(d.Context(), &protocol.Job{Body: d.Body, Attempt: attempt, ID: jobID(d)})
+	res, err := s.pool.Submit(d.Context(), &protocol.Job{Body: d.Body, Attempt: attempt, ID: jobID(d), MatchID: matchID})
 	var je *pool.JobError
 	switch {
 	case err == nil:
@@ -350,10 +350,8 @@ func (s *Supervisor) retry(log *slog.Logger, d *consumer.Delivery, reason string
 	}
 	err := d.Republish(context.Background(), counts)
 	if errors.Is(err, consumer.ErrStale) {
-		// Republished, but the original's channel died before its ack: the
-		// broker redelivers it too. The twin is harmless (the flags), and
-		// settling is impossible anyway.
-		s.m.Requeued.WithLabelValues(reason).Inc()
+		// The original's channel died: the broker redelivers it (with its
+		// old counts, so this attempt is not counted).
 		s.settleError(log, err)
 		return
 	}
@@ -378,9 +376,18 @@ func (s *Supervisor) requeue(log *slog.Logger, d *consumer.Delivery, reason stri
 
 func (s *Supervisor) deadLetter(log *slog.Logger, d *consumer.Delivery, start time.Time, f consumer.FailureInfo) {
 	f.WorkerID = s.cfg.WorkerID
+	if f.MatchID == "" {
+		f.MatchID = peekMatchID(d.Body) // the child could not read it
+	}
 	dur := time.Since(start)
 	s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, f.ErrorType).Inc()
 	if err := d.DeadLetter(context.Background(), f); err != nil {
+		if errors.Is(err, consumer.ErrStale) {
+			// Its channel died: the broker redelivers it, and it fails
+			// and is dead-lettered then, once.
+			s.settleError(log, err)
+			return
+		}
 		// Not in the failed queue: leave it unacked-then-requeued so it is
 		// not lost; it will fail again and be dead-lettered then.
 		log.Error("could not publish to the failed queue; requeueing instead", "error", err.Error())

@@ -419,3 +419,36 @@ func backoff(base, max time.Duration, attempt int) time.Duration {
 	d = min(d, max)
 	return time.Duration(float64(d) * (0.75 + rand.Float64()*0.5))
 }
+
+// QueueStats are a queue's counts as a passive declare reports them.
+type QueueStats struct {
+	Name      string `json:"name"`
+	Ready     int    `json:"ready"`
+	Consumers int    `json:"consumers"`
+}
+
+// Queues reads the processing and failed queues' counts with passive
+// declares on a short-lived channel. Messages delivered but not yet acked
+// (by any consumer) are not in Ready; the broker reports them only through
+// its management interface.
+func (c *Consumer) Queues() ([]QueueStats, error) {
+	conn, err := c.currentConn()
+	if err != nil {
+		return nil, err
+	}
+	var out []QueueStats
+	for _, name := range []string{c.cfg.ProcessingQueue(), c.cfg.FailedQueue()} {
+		// A failed passive declare closes its channel: one channel each.
+		ch, err := conn.Channel()
+		if err != nil {
+			return nil, fmt.Errorf("open channel: %w", err)
+		}
+		q, err := ch.QueueDeclarePassive(name, true, false, false, false, nil)
+		_ = ch.Close()
+		if err != nil {
+			return nil, fmt.Errorf("inspect %s: %w", name, err)
+		}
+		out = append(out, QueueStats{Name: name, Ready: q.Messages, Consumers: q.Consumers})
+	}
+	return out, nil
+}

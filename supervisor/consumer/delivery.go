@@ -146,6 +146,12 @@ type FailureInfo struct {
 // its headers, waits for the broker's confirm, then acks the original. The
 // body is kept byte for byte so it can be republished as is.
 func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
+	if !d.live() {
+		// The broker has the original back (and redelivers it): a copy in
+		// the failed queue now would be a second one when the redelivery
+		// fails the same way.
+		return ErrStale
+	}
 	h := cloneTable(d.Headers)
 	h[HeaderFailureReason] = f.Reason
 	h[HeaderErrorType] = f.ErrorType
@@ -169,9 +175,15 @@ func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 // the processing queue, waits for the broker's confirm, then acks the
 // original: on a classic queue that is the only way to carry a count across
 // redeliveries and parents. A copy that was not confirmed returns an error
-// and leaves the original unsettled; an ack that found the channel gone
-// returns ErrStale (the broker redelivers the original too).
+// and leaves the original unsettled. If the original's channel has died
+// nothing is published and ErrStale is returned: the broker redelivers the
+// original (with its old counts). Only if the channel dies between the
+// confirm and the ack are there two copies.
 func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
+	if !d.live() {
+		// The broker redelivers the original: a copy now would make two.
+		return ErrStale
+	}
 	h := cloneTable(d.Headers)
 	for k, v := range set {
 		h[k] = v

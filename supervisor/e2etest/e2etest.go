@@ -29,26 +29,42 @@ import (
 	"github.com/pewstats/collector/child/store/storetest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
 
-// Binary builds cmd/collector once per test process and returns its path.
+var raceBuild, plainBuild build
+
+// Binary builds cmd/collector once per test process (with the race detector
+// when the tests run with it) and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	return buildBinary(t, &raceBuild, raceEnabled)
+}
+
+// PlainBinary builds cmd/collector without the race detector, for runs
+// whose timing must resemble production's (the race detector slows a child
+// five to twenty times, which would turn every task timeout into noise).
+func PlainBinary(t testing.TB) string {
+	t.Helper()
+	return buildBinary(t, &plainBuild, false)
+}
+
+func buildBinary(t testing.TB, b *build, race bool) string {
+	t.Helper()
+	b.once.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dir, err := os.MkdirTemp("", "collector-e2e-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "collector")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
+		b.path = filepath.Join(dir, "collector")
+		args := []string{"build", "-o", b.path}
+		if race {
 			args = append(args, "-race")
 		}
 		args = append(args, "./cmd/collector")
@@ -56,13 +72,13 @@ func Binary(t testing.TB) string {
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("e2etest: %v", buildErr)
+	if b.err != nil {
+		t.Fatalf("e2etest: %v", b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // Env is one test's world: database, telemetry dir, queue names.
@@ -288,6 +304,7 @@ func (e *Env) StartSupervisor(extra ...string) *Supervisor {
 type Options struct {
 	Env          []string // extra environment variables
 	PostgresPort string   // overrides the database port (e.g. a proxy)
+	Binary       string   // the collector binary (default Binary)
 }
 
 // StartSupervisorWith is StartSupervisor with options.
@@ -305,7 +322,11 @@ func (e *Env) StartSupervisorWith(o Options, extra ...string) *Supervisor {
 		"--metrics-addr=" + addr, "--log-format=json", "--log-level=debug", "--test-hooks",
 	}
 	args = append(args, extra...)
-	cmd := exec.Command(Binary(e.T), args...)
+	bin := o.Binary
+	if bin == "" {
+		bin = Binary(e.T)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), "POSTGRES_PASSWORD="+p.Password), o.Env...)
 	s := &Supervisor{Cmd: cmd, MetricsAddr: addr, done: make(chan struct{})}
 	pr, pw := io.Pipe()

@@ -2,6 +2,7 @@ package e2etest
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -18,6 +19,9 @@ type Ledger struct {
 	Processed map[string]int
 	// Failed maps a match id to the x-failure-reason it must carry.
 	Failed map[string]string
+	// Print logs the ledger tables even when everything matches (make
+	// chaos prints them).
+	Print bool
 }
 
 // Check drains the failed queue and asserts the ledger:
@@ -52,8 +56,8 @@ func (e *Env) Check(t testing.TB, l Ledger) []FailedMessage {
 				t.Errorf("ledger: match %s has %d matches rows", id, st.Rows)
 			}
 		}
-		if t.Failed() {
-			t.Logf("ledger (expected = clean run):\n%s", ledger.Table(want, got))
+		if t.Failed() || l.Print {
+			t.Logf("ledger of %d processed matches (expected = a clean single run of each):\n%s", len(processed), ledger.Table(want, got))
 		}
 	}
 
@@ -95,11 +99,35 @@ func (e *Env) Check(t testing.TB, l Ledger) []FailedMessage {
 			t.Errorf("ledger: %s is in the failed queue %d times, want once", id, seen[id])
 		}
 	}
+	if l.Print {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%-28s %-20s %-28s %s\n", "failed message (match_id)", "reason", "error type", "in queue")
+		for _, id := range failedIDs {
+			typ := ""
+			for _, f := range failed {
+				var m struct {
+					MatchID string `json:"match_id"`
+				}
+				if json.Unmarshal(f.Body, &m); m.MatchID == id {
+					typ = f.ErrorType()
+				}
+			}
+			fmt.Fprintf(&b, "%-28s %-20s %-28s %d\n", quoteEmpty(id), l.Failed[id], typ, seen[id])
+		}
+		t.Logf("failed queue (%d messages):\n%s", len(failed), b.String())
+	}
 	return failed
 }
 
 func statusOf(e *Env, id string) string {
 	var s string
 	_ = e.DB.QueryRow(`SELECT coalesce(status, '') FROM matches WHERE match_id = $1`, id).Scan(&s)
+	return s
+}
+
+func quoteEmpty(s string) string {
+	if s == "" {
+		return `""`
+	}
 	return s
 }

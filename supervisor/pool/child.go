@@ -41,6 +41,9 @@ type child struct {
 	state      childState
 	jobs       int
 	killReason string
+	current    string    // what the running job works on (status only)
+	since      time.Time // when the running job started
+	rss        int64     // last sampled resident set size
 }
 
 func (c *child) setKillReason(r string) {

@@ -139,6 +139,7 @@ type Pool struct {
 
 	mu       sync.Mutex
 	children map[int]*child // slot -> current child (nil while starting)
+	restarts map[int]int    // slot -> children replaced so far
 	closed   bool
 	inFlight sync.WaitGroup
 
@@ -160,6 +161,7 @@ func New(cfg Config) *Pool {
 		ctx:        ctx,
 		cancel:     cancel,
 		children:   make(map[int]*child, cfg.Size),
+		restarts:   make(map[int]int, cfg.Size),
 	}
 }
 
@@ -261,6 +263,9 @@ func (p *Pool) supervise(slot int, first chan<- error) {
 
 		p.mu.Lock()
 		delete(p.children, slot)
+		if reason != "shutdown" {
+			p.restarts[slot]++
+		}
 		p.mu.Unlock()
 		if h := p.cfg.Hooks.ChildExited; h != nil {
 			h(slot, reason)
@@ -441,4 +446,47 @@ func (p *Pool) Ping(ctx context.Context) error {
 		return errors.New("pool: no child alive")
 	}
 	return c.proc.Ping(ctx)
+}
+
+// ChildStatus is what one slot is doing, for /status.
+type ChildStatus struct {
+	Slot      int       `json:"slot"`
+	PID       int       `json:"pid,omitempty"`
+	State     string    `json:"state"` // starting, idle, busy
+	MatchID   string    `json:"match_id,omitempty"`
+	BusyFor   float64   `json:"busy_seconds,omitempty"`
+	JobsDone  int       `json:"jobs_done"`
+	Restarts  int       `json:"restarts"`
+	RSSBytes  int64     `json:"rss_bytes,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+}
+
+// Status reports every slot, in slot order.
+func (p *Pool) Status() []ChildStatus {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]ChildStatus, 0, p.cfg.Size)
+	for slot := 1; slot <= p.cfg.Size; slot++ {
+		st := ChildStatus{Slot: slot, State: "starting", Restarts: p.restarts[slot]}
+		if c := p.children[slot]; c != nil {
+			c.mu.Lock()
+			st.PID, st.JobsDone, st.RSSBytes, st.StartedAt = c.pid, c.jobs, c.rss, c.started
+			switch c.state {
+			case stateIdle:
+				st.State = "idle"
+			case stateBusy:
+				st.State = "busy"
+				st.MatchID = c.current
+				if !c.since.IsZero() {
+					st.BusyFor = now.Sub(c.since).Seconds()
+				}
+			case stateDead:
+				st.State = "exiting"
+			}
+			c.mu.Unlock()
+		}
+		out = append(out, st)
+	}
+	return out
 }

@@ -137,7 +137,13 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 	// abandoned because a consumer went away.
 	jobCtx, cancel := context.WithTimeout(p.jobsCtx, p.cfg.TaskTimeout)
 	defer cancel()
+	c.mu.Lock()
+	c.current, c.since = job.MatchID, time.Now()
+	c.mu.Unlock()
 	res, err := c.proc.Process(jobCtx, job)
+	c.mu.Lock()
+	c.current, c.since = "", time.Time{}
+	c.mu.Unlock()
 
 	if err == nil {
 		c.mu.Lock()
@@ -154,14 +160,9 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 	}
 
 	// No result: find out why, and make sure the child is gone.
-	reason := ReasonCrash
-	switch {
-	case errors.Is(jobCtx.Err(), context.DeadlineExceeded) && p.jobsCtx.Err() == nil:
-		reason = ReasonTimeout
-		c.kill(string(ReasonTimeout))
-	case p.jobsCtx.Err() != nil:
-		reason = ReasonShutdown
-		c.kill(string(ReasonShutdown))
+	reason := whyLost(jobCtx, p.jobsCtx, time.Now())
+	if reason != ReasonCrash {
+		c.kill(string(reason))
 	}
 	if !p.waitExit(c, 2*time.Second) {
 		// The RPC failed but the process lives (a broken connection):
@@ -232,6 +233,9 @@ func (p *Pool) sampleMemory(c *child) (stop func()) {
 			if err != nil {
 				continue
 			}
+			c.mu.Lock()
+			c.rss = rss
+			c.mu.Unlock()
 			if h := p.cfg.Hooks.RSS; h != nil {
 				h(c.slot, rss)
 			}
@@ -243,4 +247,26 @@ func (p *Pool) sampleMemory(c *child) (stop func()) {
 		}
 	}()
 	return func() { close(done) }
+}
+
+// deadlineSlack is how close to its deadline a job that failed counts as
+// timed out. The child's side of the call learns the deadline from gRPC and
+// may end it (and the parent's call fail with DeadlineExceeded) a moment
+// before the parent's own context reports it.
+const deadlineSlack = 100 * time.Millisecond
+
+// whyLost says why a job returned no result: the pool's job context ended
+// (shutdown), the job ran out its time (timeout), or else the child failed
+// it (crash; memory is told apart later from the kill reason).
+func whyLost(jobCtx, poolJobs context.Context, now time.Time) Reason {
+	if poolJobs.Err() != nil {
+		return ReasonShutdown
+	}
+	if errors.Is(jobCtx.Err(), context.DeadlineExceeded) {
+		return ReasonTimeout
+	}
+	if d, ok := jobCtx.Deadline(); ok && d.Sub(now) < deadlineSlack {
+		return ReasonTimeout
+	}
+	return ReasonCrash
 }
