@@ -19,7 +19,7 @@ import (
 //	PEWSTATS_PYTHON          a CPython 3.12 interpreter (default python3.12)
 //	PEWSTATS_ORACLE_MATCHES  how many generated matches each oracle test tries
 //
-// `make test` sets the first two when it finds the reference (see the Makefile).
+// `make test` sets the first two when .ci/reference.sh finds the reference.
 // Without PEWSTATS_REF the oracle tests skip; once it is set, anything
 // wrong with the setup fails the test rather than comparing nothing.
 
