@@ -17,12 +17,18 @@ build:
 
 # The README's test command: vet, then every test (unit, integration against
 # the local PostgreSQL and RabbitMQ, end-to-end with real child processes)
-# under the race detector. Fuzz seed corpora run as ordinary tests.
+# under the race detector. Fuzz seed corpora run as ordinary tests. The
+# reference oracle tests run when .ci/reference.sh finds the reference
+# project and CPython 3.12, and skip saying so otherwise (docs/PARITY.md,
+# "What CI checks"). Allocation budgets (tests named *Budget) are measured
+# without the race detector, so they run in a second, plain pass.
 test:
 	$(GO) vet ./...
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+	@eval "$$(.ci/reference.sh)" && set -x && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run 'Budget$$' ./...
 
-# Unit tests only (no services needed).
+# Unit tests only: no PostgreSQL, RabbitMQ or reference needed. Tests that
+# need a service skip under -short (storetest.NewDatabase skips for them).
 test-short:
 	$(GO) test -short -count=1 ./...
 

@@ -23,11 +23,16 @@ import (
 	"github.com/pewstats/collector/protocol"
 )
 
-// TestAggregatesFullMatch processes a generated full-size match (~55,000
-// events, 64 players) end to end: fights, participants, circle positions,
-// weapon distribution and the match_summaries update must all be written,
-// agree with the extractors, and a second processing must add nothing.
-func TestAggregatesFullMatch(t *testing.T) {
+// TestAggregatesFullMatchStoresWhatExtractorsReturn processes a generated
+// full-size match (~55,000 events, 64 players) end to end. It is a storage
+// and wiring test, not an extraction test: its expected counts come from the
+// same extractors the processor runs, so it proves that fights,
+// participants, circle positions, weapon distribution and the
+// match_summaries update are all written, completely, at full size, and that
+// a second processing adds and changes nothing. What the extractors compute
+// is pinned by TestAggregatesGolden below (hand-written expectations) and
+// by the golden and oracle tests of child/extract.
+func TestAggregatesFullMatchStoresWhatExtractorsReturn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs PostgreSQL")
 	}

@@ -81,6 +81,20 @@ func (f *fixture) run(t *testing.T, body string) *protocol.Result {
 	return res
 }
 
+// exec runs a statement and returns the rows it affected.
+func (f *fixture) exec(t *testing.T, q string, args ...any) int64 {
+	t.Helper()
+	res, err := f.db.Exec(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		t.Fatalf("%s: rows affected: %v", q, err)
+	}
+	return n
+}
+
 func (f *fixture) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
 	var n int
@@ -99,7 +113,9 @@ func TestProcessorGateAndOutcomes(t *testing.T) {
 	f.match(t, "off", "official")
 	f.match(t, "arcade", "arcade")
 	f.match(t, "nulltype", "")
-	f.db.Exec(`UPDATE matches SET game_type = NULL WHERE match_id = 'nulltype'`)
+	if n := f.exec(t, `UPDATE matches SET game_type = NULL WHERE match_id = 'nulltype'`); n != 1 {
+		t.Fatalf("setting game_type NULL updated %d rows, want 1", n)
+	}
 	f.match(t, "bad", "competitive")
 
 	tests := []struct {

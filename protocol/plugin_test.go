@@ -15,13 +15,33 @@ type fakeProcessor struct {
 	got     *protocol.Job
 	pingErr error
 	res     *protocol.Result
+
+	// A job with ID "block" announces itself on started and then waits for
+	// its context to end, reporting what it saw on ended. release lets it
+	// return when cancellation never arrives, so a broken adapter fails the
+	// test instead of hanging it.
+	started chan time.Time // the server-side deadline (zero if none)
+	ended   chan error
+	release chan struct{}
 }
+
+// errNeverCancelled is what a blocked job reports when the test released it
+// because its context never ended.
+var errNeverCancelled = errors.New("released by the test: the server-side context never ended")
 
 func (f *fakeProcessor) Process(ctx context.Context, job *protocol.Job) (*protocol.Result, error) {
 	f.got = job
 	if job.ID == "block" {
-		<-ctx.Done()
-		return nil, ctx.Err()
+		deadline, _ := ctx.Deadline()
+		f.started <- deadline
+		select {
+		case <-ctx.Done():
+			f.ended <- ctx.Err()
+			return nil, ctx.Err()
+		case <-f.release:
+			f.ended <- errNeverCancelled
+			return nil, errNeverCancelled
+		}
 	}
 	return f.res, nil
 }
@@ -64,16 +84,84 @@ func TestGRPCRoundTrip(t *testing.T) {
 	if err := p.Ping(context.Background()); err == nil {
 		t.Fatal("ping error was lost")
 	}
+}
 
-	// The caller's context bounds the call on the child side too.
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	if _, err := p.Process(ctx, &protocol.Job{ID: "block"}); err == nil {
-		t.Fatal("a cancelled call returned no error")
+// TestCancellationReachesServer: when the parent gives up on a job, the
+// child's Process sees its own context end, and a deadline set by the
+// parent is the child's deadline too. Timing the client alone would not show this: the
+// client returns as soon as its context ends, whether or not the child
+// heard of it.
+func TestCancellationReachesServer(t *testing.T) {
+	// The caller cancels once the server has the job; with a deadline set
+	// (far enough away never to fire first) the deadline must travel too.
+	tests := []struct {
+		name    string
+		timeout time.Duration // 0: no deadline
+	}{
+		{"no deadline", 0},
+		{"with a deadline", time.Hour},
 	}
-	if time.Since(start) > 5*time.Second {
-		t.Fatal("cancellation did not reach the child")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			impl := &fakeProcessor{started: make(chan time.Time, 1), ended: make(chan error, 1), release: make(chan struct{})}
+			client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{protocol.PluginName: &protocol.GRPCPlugin{Impl: impl}})
+			defer client.Close()
+			defer close(impl.release) // before Close: a server still blocked must be able to return
+			raw, err := client.Dispense(protocol.PluginName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := raw.(protocol.Processor)
+
+			parent := context.Background()
+			if tc.timeout > 0 {
+				var stop context.CancelFunc
+				parent, stop = context.WithTimeout(parent, tc.timeout)
+				defer stop()
+			}
+			ctx, cancel := context.WithCancel(parent)
+			defer cancel()
+			callErr := make(chan error, 1)
+			go func() {
+				_, err := p.Process(ctx, &protocol.Job{ID: "block"})
+				callErr <- err
+			}()
+			select {
+			case serverDeadline := <-impl.started:
+				// A deadline travels with the call (gRPC's grpc-timeout), so
+				// the child can bound its own work.
+				clientDeadline, hasDeadline := ctx.Deadline()
+				switch {
+				case !hasDeadline && !serverDeadline.IsZero():
+					t.Fatalf("server-side context has deadline %v, the caller set none", serverDeadline)
+				case hasDeadline && serverDeadline.IsZero():
+					t.Fatal("the caller's deadline did not reach the server")
+				case hasDeadline && serverDeadline.After(clientDeadline.Add(time.Second)):
+					t.Fatalf("server-side deadline %v is later than the caller's %v", serverDeadline, clientDeadline)
+				}
+			case err := <-callErr:
+				t.Fatalf("call returned before the server had the job: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the job never reached the server")
+			}
+			cancel()
+			select {
+			case got := <-impl.ended:
+				if !errors.Is(got, context.Canceled) {
+					t.Fatalf("server-side context ended with %v, want %v", got, context.Canceled)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("cancellation did not reach the server: its context was still live 10s after the caller gave up")
+			}
+			select {
+			case err := <-callErr:
+				if err == nil {
+					t.Fatal("a cancelled call returned no error")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the cancelled call did not return")
+			}
+		})
 	}
 }
 

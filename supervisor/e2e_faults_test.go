@@ -54,9 +54,11 @@ func TestCrashRestartsChildAndRetriesMessage(t *testing.T) {
 	for _, id := range normalIDs {
 		processed[id] = 6
 	}
-	if v := s.Metric(t, `worker_restarts_total{reason="crash",worker_type="telemetry_processing"}`); v < 2 {
-		t.Errorf("worker_restarts_total{reason=crash} = %v, want >= 2 (one exit, one panic)", v)
-	}
+	// Counted once the pool has seen the child exit, possibly after the
+	// retried message was settled: wait for it.
+	e2etest.WaitFor(t, 30*time.Second, "worker_restarts_total{reason=crash} >= 2 (one exit, one panic)", func() bool {
+		return s.Metric(t, `worker_restarts_total{reason="crash",worker_type="telemetry_processing"}`) >= 2
+	})
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
@@ -69,21 +71,69 @@ func TestCrashRestartsChildAndRetriesMessage(t *testing.T) {
 
 // Behaviours 2 and 3: a message that crashes or hangs a child twice is not
 // tried a third time; it is dead-lettered with the reason and attempt count.
+//
+// The task timeout is short so the hung message costs seconds, and it
+// applies to the normal jobs too: on a loaded machine one of them may
+// outlast it. That is not a failure of the behaviour under test (the
+// supervisor retries such a job, and the ledger still requires it processed
+// exactly once), so timeouts are accounted per message from the log rather
+// than assumed to hit the hung message only.
 func TestPoisonMessagesAreDeadLetteredAfterTwoAttempts(t *testing.T) {
 	e := e2etest.New(t)
 	crash, crashIDs := seed(e, "poison-crash", 1, 3, "exit", 1)
 	hang, hangIDs := seed(e, "poison-hang", 1, 3, "hang", 1)
 	normal, normalIDs := seed(e, "ok", 2, 4, "", 0)
-	s := e.StartSupervisor("--pool-size=2", "--task-timeout=1500ms", "--restart-backoff=50ms")
+	s := e.StartSupervisor("--pool-size=2", "--task-timeout=3s", "--restart-backoff=50ms")
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(append(append(crash, hang...), normal...)...)
 	e2etest.WaitFor(t, 90*time.Second, "two messages dead-lettered", func() bool {
 		n, _ := e.QueueDepth(e.FailedQueue())
 		return n == 2
 	})
-	drained(t, e, s, 30*time.Second)
-	if v := s.Metric(t, `worker_restarts_total{reason="timeout",worker_type="telemetry_processing"}`); v != 2 {
-		t.Errorf("restarts for timeout = %v, want 2 (two hung attempts)", v)
+	drained(t, e, s, 60*time.Second)
+
+	// Every retry after a lost job, by match and reason.
+	retries := map[string]map[string]int{}
+	for _, r := range s.LogRecords() {
+		if r["msg"] != "child lost its job; message will run again" {
+			continue
+		}
+		id, _ := r["match_id"].(string)
+		reason, _ := r["reason"].(string)
+		if retries[id] == nil {
+			retries[id] = map[string]int{}
+		}
+		retries[id][reason]++
+	}
+	// Each poison message was retried once, for its own reason; the second
+	// failure dead-lettered it.
+	if got := retries[crashIDs[0]]; len(got) != 1 || got["crash"] != 1 {
+		t.Errorf("retries of the crashing message: %v, want one for crash", got)
+	}
+	if got := retries[hangIDs[0]]; len(got) != 1 || got["timeout"] != 1 {
+		t.Errorf("retries of the hanging message: %v, want one for timeout", got)
+	}
+	slowNormal := 0
+	for _, id := range normalIDs {
+		if got := retries[id]; len(got) > 0 {
+			if len(got) != 1 || got["timeout"] != 1 {
+				t.Errorf("retries of normal message %s: %v; only one timeout on a loaded machine is expected", id, got)
+			}
+			t.Logf("normal message %s outlasted the 3s task timeout once and was retried", id)
+			slowNormal++
+		}
+	}
+	// Two hung attempts, plus any normal job that timed out. A restart is
+	// counted once the pool has seen the old child exit, which can come
+	// after the message was settled: wait for the count, then require it
+	// exact.
+	const timeouts = `worker_restarts_total{reason="timeout",worker_type="telemetry_processing"}`
+	want := float64(2 + slowNormal)
+	e2etest.WaitFor(t, 30*time.Second, fmt.Sprintf("%v restarts for timeout (two hung attempts, %d slow normal jobs)", want, slowNormal), func() bool {
+		return s.Metric(t, timeouts) >= want
+	})
+	if v := s.Metric(t, timeouts); v != want {
+		t.Errorf("restarts for timeout = %v, want %v (two hung attempts, %d slow normal jobs)", v, want, slowNormal)
 	}
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
@@ -112,7 +162,11 @@ func TestMemoryLimitKillsChild(t *testing.T) {
 		return n == 1
 	})
 	drained(t, e, s, 30*time.Second)
-	if v := s.Metric(t, `worker_restarts_total{reason="memory",worker_type="telemetry_processing"}`); v != 2 {
+	// Counted once the pool has seen the child exit, possibly after the
+	// message was settled: wait for it, then require it exact.
+	const memoryRestarts = `worker_restarts_total{reason="memory",worker_type="telemetry_processing"}`
+	e2etest.WaitFor(t, 30*time.Second, "two restarts for memory", func() bool { return s.Metric(t, memoryRestarts) >= 2 })
+	if v := s.Metric(t, memoryRestarts); v != 2 {
 		t.Errorf("restarts for memory = %v, want 2", v)
 	}
 	if v := s.Metric(t, `collector_messages_dead_lettered_total{reason="memory"}`); v != 1 {

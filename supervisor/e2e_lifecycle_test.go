@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -18,35 +20,56 @@ import (
 // Behaviour 7: SIGTERM stops consuming, lets in-flight jobs finish within
 // the grace period, requeues what cannot finish, and exits 0; a second
 // signal stops at once.
+//
+// Nothing here depends on how fast the machine is: the two in-flight jobs
+// either hang until cancelled or are held at their commit (HoldMatches)
+// until the supervisor has stopped consuming, so no third job can start
+// and no job can finish before the signal.
 func TestGracefulShutdown(t *testing.T) {
 	tests := []struct {
 		name          string
-		fault         string
+		fault         string // on all three jobs
+		hold          bool   // hold the jobs at their commit until consumption has stopped
 		grace         string
 		secondSignal  bool
 		exitWithin    time.Duration
 		wantProcessed int // of the two in flight
 	}{
-		{"in-flight jobs finish", "slow:3s", "30s", false, 20 * time.Second, 2},
-		{"grace runs out: jobs requeued", "slow:30s", "1s", false, 10 * time.Second, 0},
-		{"second signal stops at once", "slow:30s", "60s", true, 10 * time.Second, 0},
+		{"in-flight jobs finish", "", true, "60s", false, 60 * time.Second, 2},
+		{"grace runs out: jobs requeued", "hang", false, "1s", false, 30 * time.Second, 0},
+		{"second signal stops at once", "hang", false, "60s", true, 30 * time.Second, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e2etest.New(t)
 			bodies, ids := seed(e, "drain", 3, 4, tc.fault, 3)
+			release := func() {}
+			if tc.hold {
+				release = e.HoldMatches(ids...)
+			}
 			s := e.StartSupervisor("--pool-size=2", "--shutdown-grace="+tc.grace)
 			s.WaitReady(t, 30*time.Second)
 			e.Publish(bodies...)
-			e2etest.WaitFor(t, 20*time.Second, "two busy children", func() bool {
+			e2etest.WaitFor(t, 30*time.Second, "two busy children", func() bool {
 				return s.Metric(t, `collector_pool_children{state="busy"}`) == 2
 			})
+			if tc.hold {
+				e2etest.WaitFor(t, 30*time.Second, "both jobs blocked at their commit", func() bool {
+					return e.SessionsWaitingOnLocks() == 2
+				})
+			}
 			start := time.Now()
 			_ = s.Cmd.Process.Signal(syscall.SIGTERM)
+			// The signal was handled and the broker has no consumer left on
+			// the queue: nothing new can be delivered from here on.
+			e2etest.WaitFor(t, 30*time.Second, "the shutdown under way and the consumer cancelled", func() bool {
+				_, consumers := e.QueueDepth(e.ProcessingQueue())
+				return s.LogCount("shutdown requested") == 1 && consumers == 0
+			})
 			if tc.secondSignal {
-				time.Sleep(500 * time.Millisecond)
 				_ = s.Cmd.Process.Signal(syscall.SIGTERM)
 			}
+			release()
 			select {
 			case <-s.Done():
 			case <-time.After(tc.exitWithin):
@@ -56,6 +79,9 @@ func TestGracefulShutdown(t *testing.T) {
 				t.Fatalf("exit status: %v, want 0", err)
 			}
 			t.Logf("exited %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+			if tc.secondSignal && s.LogCount("second signal: stopping now") != 1 {
+				t.Error("the second signal was not acted on")
+			}
 			processed := e.Count(`SELECT count(*) FROM matches WHERE status = 'completed'`)
 			if processed != tc.wantProcessed {
 				t.Fatalf("%d matches completed, want %d", processed, tc.wantProcessed)
@@ -81,13 +107,17 @@ func TestGracefulShutdown(t *testing.T) {
 func TestBrokerOutage(t *testing.T) {
 	e := e2etest.New(t)
 	workerID := "worker-" + e.Environment
-	// rabbitmqctl takes seconds per call, so the job must outlast it.
-	slow, slowIDs := seed(e, "inflight", 1, 5, "slow:20s", 1)
+	// The job is held at its commit for as long as the outage takes
+	// (rabbitmqctl needs seconds per call): it cannot finish early however
+	// slow or fast the machine is. Its redelivered copy, started after the
+	// reconnect, waits behind it.
+	slow, slowIDs := seed(e, "inflight", 1, 5, "", 0)
+	release := e.HoldMatches(slowIDs...)
 	s := e.StartSupervisor("--pool-size=2", "--worker-id="+workerID)
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(slow...)
-	e2etest.WaitFor(t, 20*time.Second, "the slow job running", func() bool {
-		return s.Metric(t, `collector_pool_children{state="busy"}`) == 1
+	e2etest.WaitFor(t, 30*time.Second, "the held job running and blocked at its commit", func() bool {
+		return s.Metric(t, `collector_pool_children{state="busy"}`) == 1 && e.SessionsWaitingOnLocks() == 1
 	})
 	if n := e2etest.CloseConnection(t, workerID); n != 1 {
 		t.Fatalf("closed %d connections, want 1", n)
@@ -95,6 +125,10 @@ func TestBrokerOutage(t *testing.T) {
 	e2etest.WaitFor(t, 30*time.Second, "a reconnect", func() bool {
 		return s.Metric(t, "collector_amqp_reconnects_total") >= 1 && s.Metric(t, "collector_amqp_consumer_up") == 1
 	})
+	if n := e.Count(`SELECT count(*) FROM matches WHERE match_id = $1 AND status = 'completed'`, slowIDs[0]); n != 0 {
+		t.Fatal("the held job completed during the outage")
+	}
+	release()
 	// The consumer is really consuming again, not silently idle.
 	after, afterIDs := seed(e, "after", 3, 2, "", 0)
 	e.Publish(after...)
@@ -102,9 +136,9 @@ func TestBrokerOutage(t *testing.T) {
 	e2etest.WaitFor(t, 30*time.Second, "everything completed", func() bool {
 		return e.Count(`SELECT count(*) FROM matches WHERE status = 'completed'`) == 4
 	})
-	if !strings.Contains(s.Logs(), "channel was replaced while the job ran") {
-		t.Error("the in-flight result was not recognised as belonging to the old channel")
-	}
+	e2etest.WaitFor(t, 30*time.Second, "the old channel's result recognised as stale", func() bool {
+		return s.LogCount("channel was replaced while the job ran") >= 1
+	})
 	if strings.Contains(s.Logs(), "PRECONDITION_FAILED") {
 		t.Error("a stale delivery tag reached the new channel")
 	}
@@ -142,10 +176,26 @@ func TestDatabaseOutage(t *testing.T) {
 		n, _ := e.QueueDepth(e.ProcessingQueue())
 		return n == len(ids) && s.Metric(t, "collector_jobs_in_flight") == 0
 	})
-	time.Sleep(2 * time.Second)
-	if n, _ := e.QueueDepth(e.ProcessingQueue()); n != len(ids) {
-		t.Fatalf("%d messages ready while paused, want %d", n, len(ids))
-	}
+	// ... through the supervisor's next two failed database probes, each a
+	// moment at which it decides whether to resume: until the database is
+	// back, the queue keeps every message and has no consumer, nothing is
+	// in flight, nothing more is requeued, and no resume is logged.
+	probes := s.LogCount("database still unreachable")
+	requeued := s.Metric(t, `collector_messages_requeued_total{reason="transient"}`)
+	e2etest.Holds(t, 90*time.Second, "consumption stays paused while the database is down", func() error {
+		n, consumers := e.QueueDepth(e.ProcessingQueue())
+		switch {
+		case n != len(ids) || consumers != 0:
+			return fmt.Errorf("%d messages ready and %d consumers, want %d and 0", n, consumers, len(ids))
+		case s.Metric(t, "collector_consumer_paused") != 1 || s.Metric(t, "collector_jobs_in_flight") != 0:
+			return fmt.Errorf("paused = %v, in flight = %v", s.Metric(t, "collector_consumer_paused"), s.Metric(t, "collector_jobs_in_flight"))
+		case s.LogCount("consumption resumed") != 0:
+			return errors.New("consumption resumed with the database still down")
+		case s.Metric(t, `collector_messages_requeued_total{reason="transient"}`) != requeued:
+			return errors.New("a message was consumed and requeued again while paused")
+		}
+		return nil
+	}, func() bool { return s.LogCount("database still unreachable") >= probes+2 })
 	if n, _ := e.QueueDepth(e.FailedQueue()); n != 0 {
 		t.Fatalf("%d messages dead-lettered for a transient cause", n)
 	}
@@ -154,6 +204,10 @@ func TestDatabaseOutage(t *testing.T) {
 		return s.Metric(t, "collector_consumer_paused") == 0 && e.Count(`SELECT count(*) FROM matches WHERE status = 'completed'`) == len(ids)
 	})
 	drained(t, e, s, 30*time.Second)
+	// One pause, one resume (after the database came back) in the whole run.
+	if p, r := s.LogCount("pausing consumption after"), s.LogCount("database reachable again"); p != 1 || r != 1 {
+		t.Errorf("paused %d times and resumed %d times, want once each", p, r)
+	}
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}

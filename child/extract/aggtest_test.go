@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
@@ -71,12 +70,8 @@ func (b *tele) read(t *testing.T) []telemetry.Event {
 	}
 	// With the reference at hand, every golden input is also run through it
 	// and must give identical results (see oracle_test.go).
-	if ref := os.Getenv("PEWSTATS_REF"); ref != "" && !b.noOracle {
-		py := os.Getenv("PEWSTATS_PYTHON")
-		if py == "" {
-			py = "python3.12"
-		}
-		compareWithReference(t, py, ref, raw, b.tracked)
+	if o, ok := referenceOracle(t); ok && !b.noOracle {
+		compareWithReference(t, o.py, o.ref, raw, b.tracked)
 	}
 	return m.Events
 }

@@ -67,6 +67,8 @@ func BenchmarkAllAggregates(b *testing.B) { benchExtract(b, allAggregates) }
 // well inside the per-match budget (the whole extraction: < 300 ms on one
 // core, < 64 MiB peak heap). Allocation is what can regress silently; the
 // bound is on everything allocated, an upper bound of the heap growth.
+// The race detector changes allocation, so `make test` runs tests named
+// *Budget in a second pass without -race.
 func TestAggregatesBudget(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation budget is measured without -race and -short")

@@ -26,20 +26,12 @@ import (
 //
 //	PEWSTATS_REF=/work/ref/pewstats PEWSTATS_PYTHON=python3.12 go test ./child/extract -run Reference
 //
-// PEWSTATS_ORACLE_MATCHES sets how many matches to try (default 40).
+// PEWSTATS_ORACLE_MATCHES sets how many matches to try (default 20);
+// see refenv_test.go.
 func TestAgainstReference(t *testing.T) {
-	ref := os.Getenv("PEWSTATS_REF")
-	if ref == "" {
-		t.Skip("PEWSTATS_REF not set")
-	}
-	py := os.Getenv("PEWSTATS_PYTHON")
-	if py == "" {
-		py = "python3.12"
-	}
-	n := 20
-	if s := os.Getenv("PEWSTATS_ORACLE_MATCHES"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	o := requireReference(t)
+	ref, py := o.ref, o.py
+	n := oracleMatches(t, 20)
 	fightsSeen := 0
 	reasons := map[string]int{}
 	for seed := uint64(1); seed <= uint64(n); seed++ {

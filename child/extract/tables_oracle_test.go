@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -28,20 +27,12 @@ import (
 //
 //	PEWSTATS_REF=/work/ref/pewstats PEWSTATS_PYTHON=python3.12 go test ./child/extract -run TablesAgainstReference
 //
-// PEWSTATS_ORACLE_MATCHES sets how many matches to try (default 4).
+// PEWSTATS_ORACLE_MATCHES sets how many seeds to try (default 4; each seed
+// is two matches); see refenv_test.go.
 func TestTablesAgainstReference(t *testing.T) {
-	ref := os.Getenv("PEWSTATS_REF")
-	if ref == "" {
-		t.Skip("PEWSTATS_REF not set")
-	}
-	py := os.Getenv("PEWSTATS_PYTHON")
-	if py == "" {
-		py = "python3"
-	}
-	n := 4
-	if s := os.Getenv("PEWSTATS_ORACLE_MATCHES"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	o := requireReference(t)
+	ref, py := o.ref, o.py
+	n := oracleMatches(t, 4)
 	type input struct {
 		name    string
 		js      []byte

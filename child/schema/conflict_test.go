@@ -247,14 +247,35 @@ func TestReferenceWritesWork(t *testing.T) {
 						t.Fatalf("fight round-trip = %q", teams)
 					}
 				}},
-				{"player_circle_positions ON CONFLICT DO NOTHING", func(t *testing.T) {
+				{"player_circle_positions ON CONFLICT DO NOTHING never conflicts", func(t *testing.T) {
+					// The reference inserts the same sample again on every
+					// reprocessing. The table has no unique key but its
+					// serial id, so its ON CONFLICT DO NOTHING cannot fire
+					// and the sample is stored twice: the reason the port's
+					// writer skips players that already have rows
+					// (docs/PARITY.md, deliberate difference 4). If a
+					// migration ever adds a unique key here, this step
+					// fails and that difference must be revisited.
 					q := `INSERT INTO player_circle_positions (match_id, player_name, elapsed_time, player_x, player_y,
 						safe_zone_center_x, safe_zone_center_y, safe_zone_radius, distance_from_center,
 						distance_from_edge, is_in_safe_zone)
 						VALUES ($1, 'Alpha', $2, 1000.5, 2000.5, 1500.0, 2500.0, 800.0, 707.46, 92.54, true)
 						ON CONFLICT DO NOTHING`
 					if n := execAffected(t, db, q, match, 60); n != 1 {
-						t.Fatalf("insert affected %d rows", n)
+						t.Fatalf("first insert affected %d rows", n)
+					}
+					if n := execAffected(t, db, q, match, 60); n != 1 {
+						t.Fatalf("the same sample inserted again affected %d rows, want 1 (no unique key to conflict on)", n)
+					}
+					var rows, ids int
+					var sample string
+					if err := db.QueryRow(`SELECT count(*), count(DISTINCT id),
+						string_agg(DISTINCT concat_ws(':', elapsed_time, player_x, distance_from_edge, is_in_safe_zone), ',')
+						FROM player_circle_positions WHERE match_id = $1 AND player_name = 'Alpha'`, match).Scan(&rows, &ids, &sample); err != nil {
+						t.Fatal(err)
+					}
+					if rows != 2 || ids != 2 || sample != "60:1000.50:92.54:t" {
+						t.Fatalf("after inserting one sample twice: %d rows, %d ids, values %q; want 2 rows, 2 ids, 60:1000.50:92.54:t", rows, ids, sample)
 					}
 				}},
 				{"processing flags and status", func(t *testing.T) {

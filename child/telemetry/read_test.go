@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	kgzip "github.com/klauspost/compress/gzip"
 
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/child/telemetry/internal/baseline"
 	"github.com/pewstats/collector/child/telemetry/telemetrytest"
@@ -237,45 +240,221 @@ func TestReadCancelled(t *testing.T) {
 	}
 }
 
-// TestReadAgreesWithBaseline decodes the generated match with both readers:
-// where the baseline encoding/json decoder defines a value, the scanner must
-// produce the same.
+// TestReadAgreesWithBaseline decodes the generated match with both readers
+// and compares every event field by field: every field of Event, of each
+// Character, DamageInfo and GameState, presence bits (Has, CharHas,
+// DamageInfoHas) and Bad flags included. A field added to Event is compared
+// without touching this test (eventDiff walks the struct by reflection).
 func TestReadAgreesWithBaseline(t *testing.T) {
 	plain, gzd, gz2 := smallData()
-	want, err := baseline.Decode(context.Background(), bytes.NewReader(plain), "x")
+	// child/synth writes real files' key order and number formats.
+	sm, err := synth.Generate(synth.Options{Profile: synth.ProfileSmall, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, data := range [][]byte{plain, gzd, gz2} {
-		got, err := read(t, data, 0)
-		if err != nil {
-			t.Fatal(err)
+	var synthJSON bytes.Buffer
+	if _, err := sm.WriteTo(&synthJSON); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []struct {
+		name      string
+		data, raw []byte // raw is the plain JSON the baseline reads
+	}{
+		{"plain", plain, plain}, {"gzip", gzd, plain}, {"double gzip", gz2, plain},
+		{"synth", synthJSON.Bytes(), synthJSON.Bytes()},
+	} {
+		t.Run(in.name, func(t *testing.T) {
+			want, err := baseline.Decode(context.Background(), bytes.NewReader(in.raw), "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := read(t, in.data, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.TotalEvents != want.TotalEvents || len(got.Events) != len(want.Events) || got.Mismatches != 0 {
+				t.Fatalf("total %d/%d kept %d/%d mismatches %d", got.TotalEvents, want.TotalEvents, len(got.Events), len(want.Events), got.Mismatches)
+			}
+			for i := range want.Events {
+				if d := eventDiff(&got.Events[i], &want.Events[i]); len(d) > 0 {
+					t.Fatalf("event %d (kind %d) differs from the baseline reader's:\n%s", i, want.Events[i].Kind, strings.Join(d, "\n"))
+				}
+			}
+		})
+	}
+}
+
+// TestEventDiffSeesEveryField: changing any one leaf field of a fully
+// populated Event makes eventDiff report exactly that field, so the
+// comparison above cannot silently skip one.
+func TestEventDiffSeesEveryField(t *testing.T) {
+	full := func() *telemetry.Event {
+		ch := func(n string) *telemetry.Character {
+			return &telemetry.Character{Name: n, AccountID: "account." + n, TeamID: 3, Health: 55.5,
+				Location: telemetry.Vec3{X: 1, Y: 2, Z: 3}, Zone: []string{"a", "b"}, Has: 0x1ff,
+				IsInBlueZone: true, IsInRedZone: true, IsInVehicle: true}
 		}
-		if got.TotalEvents != want.TotalEvents || len(got.Events) != len(want.Events) || got.Mismatches != 0 {
-			t.Fatalf("total %d/%d kept %d/%d mismatches %d", got.TotalEvents, want.TotalEvents, len(got.Events), len(want.Events), got.Mismatches)
+		di := func() *telemetry.DamageInfo {
+			return &telemetry.DamageInfo{DamageReason: "HeadShot", DamageTypeCategory: "Damage_Gun", DamageCauserName: "WeapAK47_C", Distance: 12.5, Has: 0xf}
 		}
-		for i := range want.Events {
-			g, w := &got.Events[i], &want.Events[i]
-			if g.Kind != w.Kind || g.Index != w.Index || !g.Time.Equal(w.Time) || g.IsGame != w.IsGame ||
-				g.DamageCauserName != w.DamageCauserName || g.Damage != w.Damage || g.DBNOID != w.DBNOID ||
-				g.ItemID != w.ItemID || g.GameState != w.GameState || !sameChar(g.Character, w.Character) ||
-				!sameChar(g.Victim, w.Victim) || !sameChar(g.Finisher, w.Finisher) || !sameChar(g.Attacker, w.Attacker) {
-				t.Fatalf("event %d differs:\n got %+v %+v\nwant %+v %+v", i, g, g.Character, w, w.Character)
+		return &telemetry.Event{Kind: telemetry.KindPlayerKillV2, Has: 1<<20 - 1, Bad: 1<<18 - 1,
+			Time: time.Date(2025, 10, 7, 12, 0, 0, 123456789, time.UTC), Index: 7, IsGame: 1.5, ElapsedTime: 60,
+			AttackID: 11, DBNOID: 12, Damage: 33.3, Distance: 44.4, DamageTypeCategory: "c", DamageReason: "r",
+			DamageCauserName: "n", DamageCauserAdditionalInfo: []string{"x"}, VictimWeapon: "w",
+			VictimWeaponAdditionalInfo: []string{"y"}, IsAttackerInVehicle: true, IsThroughPenetrableWall: true,
+			Attacker: ch("a"), Victim: ch("v"), Finisher: ch("f"), Killer: ch("k"), DBNOMaker: ch("d"), Character: ch("c"), Reviver: ch("r"),
+			FinishDamage: di(), KillerDamage: di(), DBNODamage: di(), ItemID: "Item_Heal_FirstAid_C", ItemSubCategory: "Heal",
+			GameState: telemetry.GameState{ElapsedTime: 90, SafetyZonePosition: telemetry.Vec3{X: 4, Y: 5, Z: 6}, SafetyZoneRadius: 7}}
+	}
+	if d := eventDiff(full(), full()); len(d) != 0 {
+		t.Fatalf("identical events differ: %v", d)
+	}
+	// Enumerate every leaf of the full event and perturb it alone.
+	var leaves []string
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			walk(path, v.Elem())
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				leaves = append(leaves, path)
+				return
+			}
+			for i := range v.NumField() {
+				walk(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		default:
+			leaves = append(leaves, path)
+		}
+	}
+	walk("Event", reflect.ValueOf(full()))
+	if len(leaves) < 100 {
+		t.Fatalf("only %d leaves found in a fully populated Event", len(leaves))
+	}
+	for _, leaf := range leaves {
+		a, b := full(), full()
+		perturb(t, reflect.ValueOf(b), "Event", leaf)
+		d := eventDiff(a, b)
+		if len(d) != 1 || !strings.HasPrefix(d[0], leaf+":") {
+			t.Errorf("changing %s: diff = %q, want exactly that field", leaf, d)
+		}
+	}
+}
+
+// perturb changes the leaf at path (as walked in TestEventDiffSeesEveryField).
+func perturb(t *testing.T, v reflect.Value, path, leaf string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Pointer:
+		perturb(t, v.Elem(), path, leaf)
+		return
+	case reflect.Struct:
+		if v.Type() != reflect.TypeFor[time.Time]() {
+			for i := range v.NumField() {
+				p := path + "." + v.Type().Field(i).Name
+				if leaf == p || strings.HasPrefix(leaf, p+".") || strings.HasPrefix(leaf, p+"[") {
+					perturb(t, v.Field(i), p, leaf)
+					return
+				}
+			}
+			t.Fatalf("no field of %s leads to %s", path, leaf)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if leaf == p || strings.HasPrefix(leaf, p+".") {
+				perturb(t, v.Index(i), p, leaf)
+				return
 			}
 		}
+		t.Fatalf("no element of %s leads to %s", path, leaf)
+	}
+	if path != leaf {
+		t.Fatalf("reached %s looking for %s", path, leaf)
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.String:
+		v.SetString(v.String() + "!")
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint8:
+		if v.CanInt() {
+			v.SetInt(v.Int() + 1)
+		} else {
+			v.SetUint(v.Uint() ^ 1)
+		}
+	case reflect.Uint16, reflect.Uint32:
+		v.SetUint(v.Uint() ^ 1)
+	case reflect.Float64:
+		v.SetFloat(v.Float() + 1)
+	case reflect.Struct: // time.Time
+		v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Nanosecond)))
+	default:
+		t.Fatalf("%s: cannot perturb a %s", path, v.Kind())
 	}
 }
 
-func sameChar(a, b *telemetry.Character) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Name == b.Name && a.AccountID == b.AccountID && a.TeamID == b.TeamID && a.Health == b.Health &&
-		a.Location == b.Location && strings.Join(a.Zone, ",") == strings.Join(b.Zone, ",") &&
-		a.IsInBlueZone == b.IsInBlueZone && a.IsInRedZone == b.IsInRedZone && a.IsInVehicle == b.IsInVehicle
+// eventDiff lists every field in which two events differ, as
+// "path: got … want …". Floats compare bit for bit except that any NaN
+// equals any NaN (CPython's NaN token decodes to some NaN); times compare
+// as instants and must both be UTC; a nil and an empty slice are the same
+// value (presence is recorded in the Has bits, which are compared).
+func eventDiff(got, want *telemetry.Event) []string {
+	var out []string
+	valueDiff("Event", reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem(), &out)
+	return out
 }
 
-var _ = math.NaN
+func valueDiff(path string, g, w reflect.Value, out *[]string) {
+	differ := func() {
+		*out = append(*out, fmt.Sprintf("%s: got %#v want %#v", path, g.Interface(), w.Interface()))
+	}
+	switch g.Kind() {
+	case reflect.Pointer:
+		if g.IsNil() || w.IsNil() {
+			if g.IsNil() != w.IsNil() {
+				differ()
+			}
+			return
+		}
+		valueDiff(path, g.Elem(), w.Elem(), out)
+	case reflect.Struct:
+		if g.Type() == reflect.TypeFor[time.Time]() {
+			gt, wt := g.Interface().(time.Time), w.Interface().(time.Time)
+			if !gt.Equal(wt) || gt.Location() != wt.Location() {
+				differ()
+			}
+			return
+		}
+		for i := range g.NumField() {
+			valueDiff(path+"."+g.Type().Field(i).Name, g.Field(i), w.Field(i), out)
+		}
+	case reflect.Slice:
+		if g.Len() != w.Len() {
+			differ()
+			return
+		}
+		for i := range g.Len() {
+			valueDiff(fmt.Sprintf("%s[%d]", path, i), g.Index(i), w.Index(i), out)
+		}
+	case reflect.Float64:
+		a, b := g.Float(), w.Float()
+		if !(math.IsNaN(a) && math.IsNaN(b)) && math.Float64bits(a) != math.Float64bits(b) {
+			differ()
+		}
+	case reflect.Bool, reflect.String, reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		if !g.Equal(w) {
+			differ()
+		}
+	default:
+		*out = append(*out, fmt.Sprintf("%s: eventDiff does not know how to compare a %s", path, g.Kind()))
+	}
+}
 
 var (
 	smallOnce                     sync.Once

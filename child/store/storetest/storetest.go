@@ -50,9 +50,10 @@ func (p Params) DSN(db string) string {
 
 // NewDatabase creates an empty database named after the test plus a random
 // suffix and drops it (terminating stray connections) when the test ends.
-// It returns the database name.
+// It returns the database name. Under -short it skips the test instead.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	SkipIfShort(t)
 	p := FromEnv()
 	admin, err := sql.Open("postgres", p.DSN("postgres"))
 	if err != nil {

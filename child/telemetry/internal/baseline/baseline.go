@@ -106,18 +106,19 @@ type rawEvent struct {
 	T      string `json:"_T"`
 	D      string `json:"_D"`
 	Common *struct {
-		IsGame *float64 `json:"isGame"`
+		IsGame      *float64 `json:"isGame"`
+		IsGameSnake *float64 `json:"is_game"`
 	} `json:"common"`
 	ElapsedTime                *float64       `json:"elapsedTime"`
 	AttackID                   *int64         `json:"attackId"`
 	DBNOID                     *int64         `json:"dBNOId"`
 	Damage                     *float64       `json:"damage"`
 	Distance                   *float64       `json:"distance"`
-	DamageTypeCategory         string         `json:"damageTypeCategory"`
-	DamageReason               string         `json:"damageReason"`
-	DamageCauserName           string         `json:"damageCauserName"`
+	DamageTypeCategory         *string        `json:"damageTypeCategory"`
+	DamageReason               *string        `json:"damageReason"`
+	DamageCauserName           *string        `json:"damageCauserName"`
 	DamageCauserAdditionalInfo []string       `json:"damageCauserAdditionalInfo"`
-	VictimWeapon               string         `json:"victimWeapon"`
+	VictimWeapon               *string        `json:"victimWeapon"`
 	VictimWeaponAdditionalInfo []string       `json:"victimWeaponAdditionalInfo"`
 	IsAttackerInVehicle        *bool          `json:"isAttackerInVehicle"`
 	IsThroughPenetrableWall    *bool          `json:"isThroughPenetrableWall"`
@@ -161,11 +162,21 @@ func (r *rawEvent) toEvent(index int32) (Event, bool) {
 		return Event{}, false
 	}
 	ev := Event{Kind: k, Index: index}
+	if r.D != "" {
+		ev.Has |= HasDText
+	}
 	if t, err := time.Parse(time.RFC3339Nano, r.D); err == nil {
 		ev.Time, ev.Has = t.UTC(), ev.Has|HasTime
 	}
-	if r.Common != nil && r.Common.IsGame != nil {
-		ev.IsGame, ev.Has = *r.Common.IsGame, ev.Has|HasIsGame
+	if c := r.Common; c != nil {
+		// The reference's `isGame or is_game`: a zero isGame falls through.
+		v := c.IsGame
+		if v == nil || *v == 0 {
+			v = c.IsGameSnake
+		}
+		if v != nil {
+			ev.IsGame, ev.Has = *v, ev.Has|HasIsGame
+		}
 	}
 	setF := func(dst *float64, src *float64, h Has) {
 		if src != nil {
@@ -187,8 +198,16 @@ func (r *rawEvent) toEvent(index int32) (Event, bool) {
 	if r.IsThroughPenetrableWall != nil {
 		ev.IsThroughPenetrableWall, ev.Has = *r.IsThroughPenetrableWall, ev.Has|HasIsThroughPenetrableWall
 	}
-	ev.DamageTypeCategory, ev.DamageReason, ev.DamageCauserName = r.DamageTypeCategory, r.DamageReason, r.DamageCauserName
-	ev.DamageCauserAdditionalInfo, ev.VictimWeapon, ev.VictimWeaponAdditionalInfo = r.DamageCauserAdditionalInfo, r.VictimWeapon, r.VictimWeaponAdditionalInfo
+	setS := func(dst *string, src *string, h Has) {
+		if src != nil {
+			*dst, ev.Has = *src, ev.Has|h
+		}
+	}
+	setS(&ev.DamageTypeCategory, r.DamageTypeCategory, HasDamageTypeCategory)
+	setS(&ev.DamageReason, r.DamageReason, HasDamageReason)
+	setS(&ev.DamageCauserName, r.DamageCauserName, HasDamageCauserName)
+	setS(&ev.VictimWeapon, r.VictimWeapon, HasVictimWeapon)
+	ev.DamageCauserAdditionalInfo, ev.VictimWeaponAdditionalInfo = r.DamageCauserAdditionalInfo, r.VictimWeaponAdditionalInfo
 	ev.Attacker, ev.Victim, ev.Finisher = r.Attacker.char(), r.Victim.char(), r.Finisher.char()
 	ev.Killer, ev.DBNOMaker, ev.Character, ev.Reviver = r.Killer.char(), r.DBNOMaker.char(), r.Character.char(), r.Reviver.char()
 	ev.FinishDamage, ev.KillerDamage, ev.DBNODamage = r.FinishDamageInfo.info(), r.KillerDamageInfo.info(), r.DBNODamageInfo.info()
@@ -235,8 +254,12 @@ func (c *rawChar) char() *Character {
 	if c.Health != nil {
 		out.Health, out.Has = *c.Health, out.Has|CharHasHealth
 	}
-	if c.Zone != nil {
+	// The scanner keeps an empty zone list as absent: CharHasZone unset,
+	// Zone nil.
+	if len(c.Zone) > 0 {
 		out.Has |= CharHasZone
+	} else {
+		out.Zone = nil
 	}
 	if l := c.Location; l != nil && (l.X != nil || l.Y != nil || l.Z != nil) {
 		out.Has |= CharHasLocation
