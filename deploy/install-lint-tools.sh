@@ -9,10 +9,11 @@
 #
 # Where things go:
 #   yamllint, shellcheck, file, psql   Debian packages (root + apt-get)
-#   promtool, kustomize                $COLLECTOR_LINT_TOOLS/<tool>-<version>/
-#                                      (default ~/.cache/collector-lint-tools),
-#                                      outside the work tree, so a fresh clone
-#                                      on the same machine reuses them
+#   promtool                           from Debian's prometheus .deb, extracted
+#   kustomize                          built from the Go module proxy
+#   (both into $COLLECTOR_LINT_TOOLS/<tool>-<version>/, default
+#   ~/.cache/collector-lint-tools: outside the work tree, so a fresh clone on
+#   the same machine reuses them)
 #   deploy/tools' modules, KEDA's CRDs the Go module cache
 set -euo pipefail
 
@@ -52,12 +53,41 @@ install_tool() {
     say "$name $version present ($dir)"
     return
   fi
-  say "building $name $version (first time only; promtool takes a few minutes)"
+  say "building $name $version (first time only)"
   mkdir -p "$dir"
   GOBIN=$dir go install "$@" "$pkg@$version"
 }
-install_tool promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus/cmd/promtool -tags remove_all_sd
 install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
+
+# --- promtool: the binary out of Debian's package, without installing it ------
+# (installing prometheus would also set up and start a Prometheus server).
+promtool_dir=$cache/promtool-$PROMTOOL_VERSION
+if [[ -x $promtool_dir/promtool ]] && "$promtool_dir/promtool" --version 2>&1 | grep -q "version $PROMTOOL_VERSION"; then
+  say "promtool $PROMTOOL_VERSION present ($promtool_dir)"
+else
+  if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    say "promtool $PROMTOOL_VERSION: needs apt-get and dpkg-deb (Debian 12) to fetch the prometheus package" >&2
+    exit 1
+  fi
+  candidate=$(apt-cache policy prometheus 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [[ $candidate != "$PROMTOOL_VERSION"* ]]; then
+    apt-get update -qq
+    candidate=$(apt-cache policy prometheus | sed -n 's/^ *Candidate: //p')
+  fi
+  if [[ $candidate != "$PROMTOOL_VERSION"* ]]; then
+    say "Debian offers prometheus $candidate, not $PROMTOOL_VERSION: update PROMTOOL_VERSION in deploy/tools/versions.env" >&2
+    exit 1
+  fi
+  deb=$(mktemp -d)
+  # apt downloads as its sandbox user, which must be able to write there.
+  if id _apt >/dev/null 2>&1; then chown _apt "$deb"; fi
+  (cd "$deb" && apt-get download -qq "prometheus=$candidate")
+  dpkg-deb -x "$deb"/prometheus_*.deb "$deb/x"
+  mkdir -p "$promtool_dir"
+  install -m 755 "$deb/x/usr/bin/promtool" "$promtool_dir/promtool"
+  rm -rf "$deb"
+  say "$("$promtool_dir/promtool" --version 2>&1 | head -n1) in $promtool_dir"
+fi
 
 # --- Go modules ----------------------------------------------------------------
 # The validators in deploy/tools (BuildKit, compose-go, Kubernetes API and

@@ -147,8 +147,8 @@ else
 fi
 
 # --- Prometheus ----------------------------------------------------------------
-step "Prometheus rules and config (promtool $PROMETHEUS_VERSION)"
-promtool=${PROMTOOL:-$cache/promtool-$PROMETHEUS_VERSION/promtool}
+step "Prometheus rules and config (promtool $PROMTOOL_VERSION)"
+promtool=${PROMTOOL:-$cache/promtool-$PROMTOOL_VERSION/promtool}
 if [[ -x $promtool ]]; then
   if "$promtool" check rules deploy/prometheus/alerts.yaml; then ok "alerts.yaml"; else fail "promtool check rules"; fi
   if (cd deploy/prometheus && "$promtool" test rules alerts_test.yaml); then ok "alerts_test.yaml"; else fail "promtool test rules"; fi
@@ -160,7 +160,7 @@ if [[ -x $promtool ]]; then
     fail "dashboard PromQL"
   fi
 else
-  missing "promtool $PROMETHEUS_VERSION"
+  missing "promtool $PROMTOOL_VERSION"
 fi
 
 # --- the real /metrics page ------------------------------------------------------
