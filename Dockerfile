@@ -4,7 +4,8 @@
 # container command and starts its children by re-executing itself
 # (/usr/local/bin/collector child ...), so nothing else is needed at run time.
 #
-# Build:    docker build --build-arg VERSION=$(git describe --always --dirty) -t collector .
+# Build:    docker build --build-arg VERSION=<tag> -t ghcr.io/teampew/collector:<tag> .
+# (the one image name every file in deploy/ runs, always with a release tag)
 # Outside Docker, deploy/build-static.sh builds the same binary with the same
 # flags and checks that it is static (there is no Docker engine on the
 # development machines). Keep the two in step: deploy/lint.sh compares them.

@@ -5,7 +5,8 @@
 start_postgres() {
   if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return 0; fi
   echo "starting PostgreSQL" >&2
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  local versions=(/etc/postgresql/*)
+  pg_ctlcluster --skip-systemctl-redirect "$(basename "${versions[0]}")" main start || true
   for _ in $(seq 60); do pg_isready -h 127.0.0.1 -p 5432 -q && return 0; sleep 1; done
   echo "PostgreSQL did not come up" >&2; return 1
 }

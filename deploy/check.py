@@ -10,6 +10,11 @@ is 1 if any check found one.
         configuration tables in docs/OPERATIONS.md from PATH's --help
   deploy/check.py --dashboard-rules OUT            write the dashboard's
         PromQL as a rule file, for `promtool check rules OUT`
+  deploy/check.py --write-prometheusrule           regenerate
+        deploy/kubernetes/prometheusrule.yaml from deploy/prometheus/alerts.yaml
+  deploy/check.py --live-metrics SCRAPE            also check that every
+        collector metric the dashboard and alerts use is in SCRAPE, a /metrics
+        page of a running `collector supervise` (deploy/live-metrics.py)
 
 Checks:
   metrics     every metric and label used in the alerts, the dashboard and
@@ -19,7 +24,13 @@ Checks:
               the final image runs as a numeric non-root user, has the
               HEALTHCHECK and CMD the product requires and no ENTRYPOINT
   komodo      the Komodo stack parses, every variable it sets is one the
-              compose file interpolates, and its grace periods line up
+              compose file interpolates, its grace periods line up, it names
+              the git and registry accounts a private repository and image
+              need, and its release procedure migrates before it deploys
+  images      one image name in Compose, Komodo and Kubernetes, and a pinned
+              tag wherever one is set (never latest, production, ...)
+  rules       deploy/kubernetes/prometheusrule.yaml is alerts.yaml
+  live        (with --live-metrics) the metrics are really exported
   dashboard   valid JSON, unique panel ids, every panel has a query and uses
               the datasource variable
   docs        internal links in docs/OPERATIONS.md, and the sections the
@@ -269,6 +280,16 @@ def check_komodo():
                     bad("komodo", f"{path.name}: {k} is set but compose.yaml never uses ${{{k}}}")
                 if "PASSWORD" in k and not re.fullmatch(r"\[\[[A-Z0-9_]+\]\]", v):
                     bad("komodo", f"{path.name}: {k} must come from a Komodo secret ([[NAME]]), not be written here")
+            # A private repository and a private image need credentials.
+            for key in ("git_account", "registry_provider", "registry_account"):
+                if not cfg.get(key):
+                    bad("komodo", f"{path.name}: stack {st.get('name')} has no config.{key}: Komodo cannot clone a private repository or pull a private image without it")
+            tag = env.get("COLLECTOR_TAG", "")
+            if tag in FLOATING_TAGS:
+                bad("komodo", f"{path.name}: COLLECTOR_TAG must pin a release, not {tag!r}")
+            if cfg.get("auto_pull") and tag in FLOATING_TAGS:
+                bad("komodo", f"{path.name}: auto_pull with a floating tag redeploys whatever was pushed last")
+            check_komodo_release(path.name, data, st.get("name"))
             g, s = duration_s(env.get("SHUTDOWN_GRACE", "25s")), duration_s(env.get("STOP_GRACE_PERIOD", "30s"))
             if g is None or s is None or s < g + 5:
                 bad("komodo", f"{path.name}: STOP_GRACE_PERIOD must be SHUTDOWN_GRACE + 5s or more")
@@ -277,6 +298,143 @@ def check_komodo():
     if not g or not s or duration_s(s.group(1)) < duration_s(g.group(1)) + 5:
         bad("komodo", "compose.yaml defaults: STOP_GRACE_PERIOD must be SHUTDOWN_GRACE + 5s or more")
     print("check komodo: stack TOML parses, sets only variables compose.yaml uses, secrets interpolated, grace aligned")
+
+
+FLOATING_TAGS = {"", "latest", "production", "prod", "main", "stable", "staging"}
+
+
+def check_komodo_release(fname, data, stack):
+    """The release procedure runs the compose file's migrate service, then deploys."""
+    compose = (ROOT / "deploy/compose/compose.yaml").read_text()
+    stages = []
+    for proc in data.get("procedure", []):
+        for stage in proc.get("config", {}).get("stage", []):
+            for ex in stage.get("executions", []):
+                e = ex.get("execution", {})
+                stages.append((e.get("type"), e.get("params", {})))
+    kinds = [t for t, _ in stages]
+    if "RunStackService" not in kinds or "DeployStack" not in kinds:
+        bad("komodo", f"{fname}: no procedure that runs the migrate service and then deploys")
+        return
+    if kinds.index("RunStackService") > kinds.index("DeployStack"):
+        bad("komodo", f"{fname}: the procedure deploys before it migrates")
+    for t, params in stages:
+        if params.get("stack") != stack:
+            bad("komodo", f"{fname}: procedure step {t} targets stack {params.get('stack')!r}, not {stack!r}")
+        if t == "RunStackService":
+            svc = params.get("service", "")
+            if not re.search(rf"^  {re.escape(svc)}:\n(?:    .*\n|\n)*?    command: \[\"collector\", \"migrate\"\]", compose, re.M):
+                bad("komodo", f"{fname}: the procedure runs service {svc!r}, which is not compose.yaml's `collector migrate` service")
+
+
+# --- images ----------------------------------------------------------------
+
+def check_images():
+    """One image name everywhere; every tag that is set is pinned."""
+    names = {}
+    compose = (ROOT / "deploy/compose/compose.yaml").read_text()
+    m = re.search(r"image: \$\{COLLECTOR_IMAGE:-([^}]+)\}:\$\{COLLECTOR_TAG(:\?[^}]*)?\}", compose)
+    if not m:
+        bad("images", "compose.yaml's collector image is not ${COLLECTOR_IMAGE:-name}:${COLLECTOR_TAG:?...}")
+    else:
+        names["compose.yaml"] = m.group(1)
+        if not m.group(2):
+            bad("images", "compose.yaml: COLLECTOR_TAG has a default; it must be required (${COLLECTOR_TAG:?...})")
+    for path in sorted((ROOT / "deploy/komodo").glob("*.toml")):
+        for st in tomllib.loads(path.read_text()).get("stack", []):
+            env = parse_env_block(st.get("config", {}).get("environment", ""))
+            if "COLLECTOR_IMAGE" in env:
+                names[path.name] = env["COLLECTOR_IMAGE"]
+    kdir = ROOT / "deploy/kubernetes"
+    kust = (kdir / "kustomization.yaml").read_text()
+    im = re.search(r"^images:\n((?:  .*\n)+)", kust, re.M)
+    if not im:
+        bad("images", "kustomization.yaml has no images: entry pinning the release")
+    else:
+        block = im.group(1)
+        nm, tag = re.search(r"name: (\S+)", block), re.search(r'newTag: "?([^"\s]*)"?', block)
+        if nm:
+            names["kustomization.yaml"] = nm.group(1)
+        if re.search(r"newName:", block):
+            bad("images", "kustomization.yaml renames the image (newName): use one image name everywhere")
+        if not tag or tag.group(1) in FLOATING_TAGS:
+            bad("images", f"kustomization.yaml: newTag must pin a release, not {tag.group(1) if tag else 'nothing'!r}")
+    for path in sorted(kdir.glob("*.yaml")):
+        for im2 in re.findall(r"^\s+image: (\S+)", path.read_text(), re.M):
+            names[path.name] = im2
+            if ":" in im2.rsplit("/", 1)[-1]:
+                bad("images", f"{path.name}: image {im2} carries a tag; the release is pinned once, in kustomization.yaml")
+    if len(set(names.values())) != 1:
+        bad("images", "different collector image names: " + ", ".join(f"{k}: {v}" for k, v in sorted(names.items())))
+    print(f"check images: {len(names)} files name {', '.join(sorted(set(names.values())))}; tags pinned")
+
+
+# --- rules -----------------------------------------------------------------
+
+PROMETHEUSRULE = ROOT / "deploy/kubernetes/prometheusrule.yaml"
+
+
+def prometheusrule_text():
+    src = (ROOT / "deploy/prometheus/alerts.yaml").read_text()
+    i = src.index("\ngroups:\n")
+    body = "".join(("  " + l if l.strip() else l) for l in src[i + len("\ngroups:\n"):].splitlines(True))
+    return ("# Generated from deploy/prometheus/alerts.yaml by deploy/check.py --write-prometheusrule;\n"
+            "# do not edit (deploy/lint.sh fails when the two differ). The same alert\n"
+            "# rules for a Prometheus run by the Prometheus Operator; its ruleSelector\n"
+            "# must match these labels. What each alert means: docs/OPERATIONS.md.\n"
+            "apiVersion: monitoring.coreos.com/v1\n"
+            "kind: PrometheusRule\n"
+            "metadata:\n"
+            "  name: collector\n"
+            "  labels:\n"
+            "    app.kubernetes.io/name: collector\n"
+            "spec:\n"
+            "  groups:\n" + body)
+
+
+def check_rules():
+    if not PROMETHEUSRULE.exists() or PROMETHEUSRULE.read_text() != prometheusrule_text():
+        bad("rules", "deploy/kubernetes/prometheusrule.yaml differs from deploy/prometheus/alerts.yaml; run deploy/check.py --write-prometheusrule")
+    print("check rules: prometheusrule.yaml carries alerts.yaml's rules")
+
+
+# --- live ------------------------------------------------------------------
+
+def check_live(scrape_path):
+    """Every collector metric (and label) the dashboard and the alerts query
+    is on a real /metrics page."""
+    seen = {}
+    for line in pathlib.Path(scrape_path).read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s", line)
+        if m:
+            labels = set(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="', m.group(3) or ""))
+            seen.setdefault(m.group(1), set()).update(labels)
+    if not seen:
+        bad("live", f"{scrape_path} has no samples")
+        return
+    used = {}
+    exprs = list(exprs_from_rules(ROOT / "deploy/prometheus/alerts.yaml"))
+    for p in dashboard().get("panels", []):
+        exprs += [grafana_vars(t.get("expr", "")) for t in p.get("targets", [])]
+    for e in exprs:
+        e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', e)
+        for m in re.finditer(r'([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{([^}]*)\})?', e):
+            name = m.group(1)
+            if EXTERNAL.match(name) or name in PROMQL_FUNCS or "_" not in name:
+                continue
+            if re.search(r"(by|without|on|ignoring)\s*\([^)]*$", e[: m.start()]):
+                continue
+            labels = set(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)', m.group(3) or ""))
+            used.setdefault(name, set()).update(labels - TARGET_LABELS)
+    for name, labels in sorted(used.items()):
+        if name not in seen:
+            bad("live", f"{name} is queried by the dashboard or the alerts but is not on the live /metrics page")
+            continue
+        for ln in sorted(labels - seen[name]):
+            bad("live", f"{name} has no label {ln} on the live /metrics page")
+    print(f"check live: {len(used)} collector metrics used by the dashboard and alerts, looked up on {scrape_path}")
 
 
 # --- dashboard -------------------------------------------------------------
@@ -313,7 +471,7 @@ def check_dashboard():
 def grafana_vars(e):
     """Replace the dashboard's variables with values PromQL accepts."""
     return (e.replace("$__rate_interval", "5m").replace("$instance", ".*")
-            .replace("$environment", "production"))
+            .replace("$environment", "production").replace("$container", ".*telemetry-processing-worker.*"))
 
 
 def write_dashboard_rules(out):
@@ -361,7 +519,7 @@ def check_docs():
 
 # --- config tables ---------------------------------------------------------
 
-COMMANDS = ["supervise", "child", "migrate", "healthcheck", "publish"]
+COMMANDS = ["supervise", "child", "migrate", "healthcheck", "publish", "failed"]
 FLAG_RE = re.compile(r"^\s+(?:-\w, )?--([a-z0-9-]+)(?: (\w+))?\s{2,}(.*)$")
 
 
@@ -441,9 +599,15 @@ def main():
     ap.add_argument("--binary", help="collector binary whose --help the config tables must match")
     ap.add_argument("--write-config", action="store_true", help="rewrite the config tables instead of checking them")
     ap.add_argument("--dashboard-rules", metavar="OUT", help="write the dashboard queries as a rule file and exit")
+    ap.add_argument("--write-prometheusrule", action="store_true", help="regenerate deploy/kubernetes/prometheusrule.yaml and exit")
+    ap.add_argument("--live-metrics", metavar="SCRAPE", help="a /metrics page of a running supervisor to check the used metrics against")
     args = ap.parse_args()
     if args.dashboard_rules:
         write_dashboard_rules(args.dashboard_rules)
+        return 0
+    if args.write_prometheusrule:
+        PROMETHEUSRULE.write_text(prometheusrule_text())
+        print(f"wrote {PROMETHEUSRULE.relative_to(ROOT)}")
         return 0
     if args.write_config:
         if not args.binary:
@@ -453,12 +617,16 @@ def main():
     check_metrics()
     check_build()
     check_komodo()
+    check_images()
+    check_rules()
     check_dashboard()
     check_docs()
     if args.binary:
         check_config(args.binary, False)
     else:
         print("check config: skipped (no --binary)")
+    if args.live_metrics:
+        check_live(args.live_metrics)
     for p in problems:
         print("  PROBLEM", p)
     return 1 if problems else 0

@@ -124,7 +124,7 @@ type chaosFaults struct {
 
 	mu       sync.Mutex
 	sups     []*e2etest.Supervisor
-	killed   map[string]bool // match ids whose child was killed (once each)
+	killed   map[string]bool            // match ids whose child was killed (once each)
 	recovery map[string][]time.Duration // kind of kill -> time to a ready replacement
 	counts   map[string]int
 	errs     []error

@@ -18,6 +18,11 @@
 // no existing column changes type, and no existing row is rewritten.
 //
 // Migrate records each applied file in schema_migrations and serialises
-// concurrent callers with a transaction-scoped advisory lock. It does not
-// know about AMQP, telemetry files or the row types that fill the tables.
+// concurrent callers with a session-level advisory lock. Because it runs
+// against tables that writers are using, it runs each file in one
+// transaction except the index builds on tables that already exist, which
+// it runs afterwards with CREATE INDEX CONCURRENTLY, and it bounds every
+// statement with lock_timeout and statement_timeout, retrying lock timeouts
+// (MigrateWith, Options). It does not know about AMQP, telemetry files or
+// the row types that fill the tables.
 package schema

@@ -47,6 +47,9 @@ func TestInvalidSettingsAreRefusedBeforeConnecting(t *testing.T) {
 		{"child needs a mode", nil, []string{"child"}, "started by 'collector supervise'"},
 		{"child file without match id", nil, []string{"child", "--file=x.json"}, "--file needs --match-id"},
 		{"bad reattach", nil, []string{"supervise", "--reattach={"}, "--reattach is not the JSON"},
+		{"migrate lock timeout zero", map[string]string{"MIGRATE_LOCK_TIMEOUT": "0s"}, []string{"migrate"}, "--lock-timeout must be positive"},
+		{"migrate statement timeout zero", nil, []string{"migrate", "--statement-timeout=0"}, "--statement-timeout must be positive"},
+		{"migrate timeout not a duration", map[string]string{"MIGRATE_TIMEOUT": "soon"}, []string{"migrate"}, "invalid $MIGRATE_TIMEOUT"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,26 +1,43 @@
 // Command k8scheck validates the Kubernetes manifests in a directory without
-// a cluster or downloaded schemas:
+// a cluster:
 //
-//  1. every document is decoded strictly into its Kubernetes API type
-//     (k8s.io/api, and the Prometheus Operator's types for ServiceMonitor):
-//     unknown or misspelt fields and wrong value types are errors;
+//  1. every document of a built-in kind is decoded strictly into its
+//     Kubernetes API type (k8s.io/api, and the Prometheus Operator's types
+//     for ServiceMonitor and PrometheusRule): unknown or misspelt fields and
+//     wrong value types are errors;
 //
-//  2. fields the API server requires are present (names, images, selectors,
-//     ports);
+//  2. every custom resource of a kind whose CustomResourceDefinition is
+//     given with -crds (KEDA's ScaledObject and TriggerAuthentication, from
+//     the pinned KEDA module) is validated against that CRD's OpenAPI schema
+//     as the API server does: unknown fields, types, enums, required fields.
+//     A custom resource whose CRD was not given is an error, not a skip;
 //
-//  3. the manifests fit together and fit collector: selectors match pod
+//  3. fields the API server requires are present (names, images, selectors,
+//     ports), and names are valid;
+//
+//  4. the manifests fit together and fit collector: selectors match pod
 //     labels, probes and Services name existing ports, envFrom names the
-//     ConfigMap and Secret given, kustomization lists existing files, the
-//     pod's grace period covers SHUTDOWN_GRACE + 5s, the memory limit holds
-//     WORKER_POOL_SIZE x MAX_CHILD_MEMORY, the root filesystem is read-only
-//     with a writable /tmp, the user is a non-root UID, liveness is /healthz
-//     and readiness /readyz.
+//     ConfigMap and Secret given, kustomization lists existing files and pins
+//     the image, the pod's grace period covers SHUTDOWN_GRACE + 5s, the
+//     memory limit holds WORKER_POOL_SIZE x MAX_CHILD_MEMORY, the root
+//     filesystem is read-only with a writable /tmp mounted next to a
+//     telemetry volume at TELEMETRY_DIR, the user is a non-root UID,
+//     liveness is /healthz and readiness /readyz; the ScaledObject scales an
+//     existing Deployment that sets no replicas, on the queue its ConfigMap
+//     names, with a per-pod value that is a multiple of WORKER_POOL_SIZE, at
+//     most as many pods as the PostgreSQL connection budget allows, and with
+//     a shutdown grace above TASK_TIMEOUT so scale-in never kills a match;
+//     the migrate Job is named after the release it runs.
 //
-//     go run ./k8scheck ../kubernetes
+//     go run ./k8scheck -crds $(go env GOMODCACHE)/github.com/kedacore/keda/v2@VERSION/config/crd/bases ../kubernetes
+//
+// With -rendered (the output of `kustomize build`), every image must carry
+// a pinned tag or digest.
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +55,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -63,7 +81,58 @@ type kustomization struct {
 		NewTag  string `json:"newTag,omitempty"`
 		Digest  string `json:"digest,omitempty"`
 	} `json:"images,omitempty"`
+	Replacements []struct {
+		Source  map[string]any `json:"source"`
+		Targets []struct {
+			Select struct {
+				Kind string `json:"kind"`
+				Name string `json:"name"`
+			} `json:"select"`
+			FieldPaths []string       `json:"fieldPaths"`
+			Options    map[string]any `json:"options,omitempty"`
+		} `json:"targets"`
+	} `json:"replacements,omitempty"`
 }
+
+// scaledObject is the part of KEDA's ScaledObject the cross-checks read
+// (the CRD schema has validated the whole object already).
+type scaledObject struct {
+	Metadata metav1.ObjectMeta `json:"metadata"`
+	Spec     struct {
+		ScaleTargetRef struct {
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+		} `json:"scaleTargetRef"`
+		MinReplicaCount *int32 `json:"minReplicaCount"`
+		MaxReplicaCount *int32 `json:"maxReplicaCount"`
+		Triggers        []struct {
+			Type              string            `json:"type"`
+			Metadata          map[string]string `json:"metadata"`
+			AuthenticationRef *struct {
+				Name string `json:"name"`
+				Kind string `json:"kind"`
+			} `json:"authenticationRef"`
+		} `json:"triggers"`
+	} `json:"spec"`
+}
+
+type triggerAuthentication struct {
+	Metadata metav1.ObjectMeta `json:"metadata"`
+	Spec     struct {
+		SecretTargetRef []struct {
+			Parameter string `json:"parameter"`
+			Name      string `json:"name"`
+			Key       string `json:"key"`
+		} `json:"secretTargetRef"`
+	} `json:"spec"`
+}
+
+// budgetAnnotation on the ScaledObject states how many PostgreSQL
+// connections the worker fleet may use.
+const budgetAnnotation = "collector.pewstats/postgres-connection-budget"
+
+// floatingTags name a moving target, never a release.
+var floatingTags = map[string]bool{"": true, "latest": true, "production": true, "prod": true, "main": true, "stable": true, "staging": true}
 
 type objects struct {
 	deployments     []*appsv1.Deployment
@@ -73,9 +142,17 @@ type objects struct {
 	services        []*corev1.Service
 	serviceMonitors []*monitoringv1.ServiceMonitor
 	pdbs            []*policyv1.PodDisruptionBudget
+	prometheusRules []*monitoringv1.PrometheusRule
+	scaledObjects   []*scaledObject
+	triggerAuths    map[string]*triggerAuthentication
 	kustomizations  []*kustomization
 	files           map[string]bool
 }
+
+var (
+	crds     crdSchemas
+	rendered bool
+)
 
 var problems []string
 
@@ -83,15 +160,36 @@ func bad(where, format string, args ...any) {
 	problems = append(problems, where+": "+fmt.Sprintf(format, args...))
 }
 
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: k8scheck DIR")
+	var crdDirs listFlag
+	flag.Var(&crdDirs, "crds", "directory of CustomResourceDefinition YAMLs to validate custom resources against (repeatable)")
+	flag.BoolVar(&rendered, "rendered", false, "DIR holds `kustomize build` output: every image must be pinned")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: k8scheck [-crds DIR]... [-rendered] DIR")
 		os.Exit(2)
 	}
-	dir := os.Args[1]
+	crds = crdSchemas{}
+	for _, d := range crdDirs {
+		c, err := loadCRDs(d)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "k8scheck:", err)
+			os.Exit(2)
+		}
+		for k, v := range c {
+			crds[k] = v
+		}
+	}
+	dir := flag.Arg(0)
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	sort.Strings(paths)
-	o := &objects{configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, files: map[string]bool{}}
+	o := &objects{configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{},
+		triggerAuths: map[string]*triggerAuthentication{}, files: map[string]bool{}}
 	n := 0
 	for _, p := range paths {
 		o.files[filepath.Base(p)] = true
@@ -104,7 +202,8 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	fmt.Printf("k8scheck: %d documents in %d files decode strictly and fit together\n", n, len(paths))
+	fmt.Printf("k8scheck: %d documents in %d files decode strictly (%d custom resources against their CRDs) and fit together\n",
+		n, len(paths), len(o.scaledObjects)+len(o.triggerAuths))
 }
 
 func decodeFile(path string, o *objects) int {
@@ -159,9 +258,32 @@ func decodeFile(path string, o *objects) int {
 		case "policy/v1 PodDisruptionBudget":
 			p := &policyv1.PodDisruptionBudget{}
 			o.pdbs, target = append(o.pdbs, p), p
+		case "monitoring.coreos.com/v1 PrometheusRule":
+			r := &monitoringv1.PrometheusRule{}
+			o.prometheusRules, target = append(o.prometheusRules, r), r
 		case "kustomize.config.k8s.io/v1beta1 Kustomization":
 			k := &kustomization{}
 			o.kustomizations, target = append(o.kustomizations, k), k
+		case "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication":
+			if !validateCustom(where, tm.APIVersion+" "+tm.Kind, doc) {
+				continue
+			}
+			if tm.Kind == "ScaledObject" {
+				so := &scaledObject{}
+				if err := yaml.Unmarshal(doc, so); err != nil {
+					bad(where, "%v", err)
+					continue
+				}
+				o.scaledObjects = append(o.scaledObjects, so)
+			} else {
+				ta := &triggerAuthentication{}
+				if err := yaml.Unmarshal(doc, ta); err != nil {
+					bad(where, "%v", err)
+					continue
+				}
+				o.triggerAuths[ta.Metadata.Name] = ta
+			}
+			continue
 		default:
 			bad(where, "unexpected apiVersion/kind %q %q", tm.APIVersion, tm.Kind)
 			continue
@@ -197,6 +319,34 @@ func decodeStrict(where, kind string, doc []byte, target any) bool {
 	return len(strictErrs) == 0
 }
 
+// validateCustom checks a custom resource against its CRD.
+func validateCustom(where, key string, doc []byte) bool {
+	c, ok := crds[key]
+	if !ok {
+		bad(where, "no CustomResourceDefinition for %s was given (-crds): it cannot be validated", key)
+		return false
+	}
+	obj, err := decodeUnstructured(doc)
+	if err != nil {
+		bad(where, "%s: %v", key, err)
+		return false
+	}
+	errs := c.validate(obj)
+	for _, e := range errs {
+		bad(where, "%s: %s", key, e)
+	}
+	if name, _, _ := unstructuredName(obj); name == "" {
+		bad(where, "%s has no metadata.name", key)
+	}
+	return len(errs) == 0
+}
+
+func unstructuredName(obj map[string]any) (string, bool, error) {
+	md, _ := obj["metadata"].(map[string]any)
+	name, ok := md["name"].(string)
+	return name, ok, nil
+}
+
 // intOrPercent checks an IntOrString that the API server accepts only as an
 // integer or a percentage.
 func intOrPercent(where, field string, v *intstr.IntOrString) {
@@ -223,6 +373,62 @@ func crossCheck(o *objects) {
 			}
 			if strings.Contains(r, "secret") {
 				bad("kustomization.yaml", "lists %s: real secrets must not be applied from git", r)
+			}
+		}
+		if len(k.Images) == 0 {
+			bad("kustomization.yaml", "no images: entry pins the release")
+		}
+		for _, im := range k.Images {
+			if im.Digest == "" && floatingTags[im.NewTag] {
+				bad("kustomization.yaml", "image %s: newTag %q is not a pinned release", im.Name, im.NewTag)
+			}
+		}
+		for _, j := range o.jobs {
+			named := false
+			for _, r := range k.Replacements {
+				for _, t := range r.Targets {
+					if t.Select.Kind == "Job" && t.Select.Name == j.Name && slicesContains(t.FieldPaths, "metadata.name") {
+						named = true
+					}
+				}
+			}
+			if !named {
+				bad("kustomization.yaml", "no replacement names Job %s after the release: the next release's `kubectl apply -k` would fail on its immutable template", j.Name)
+			}
+		}
+	}
+	for _, j := range o.jobs {
+		where := "Job " + j.Name
+		for _, msg := range validation.IsDNS1123Subdomain(j.Name) {
+			bad(where, "name: %s", msg)
+		}
+		if len(j.Name) > validation.DNS1123LabelMaxLength {
+			bad(where, "name longer than 63 characters: its pods' job-name label would be rejected")
+		}
+		for _, c := range j.Spec.Template.Spec.Containers {
+			if tag := imageTag(c.Image); tag != "" && !strings.HasSuffix(j.Name, "-"+tag) {
+				bad(where, "runs %s but is not named after that release (…-%s)", c.Image, tag)
+			}
+		}
+	}
+	if rendered {
+		for _, spec := range podSpecs(o) {
+			for _, c := range spec.spec.Containers {
+				if !strings.Contains(c.Image, "@") && floatingTags[imageTag(c.Image)] {
+					bad(spec.where, "container %s runs %q: not a pinned release", c.Name, c.Image)
+				}
+			}
+		}
+	}
+	checkScaling(o)
+	for _, m := range o.serviceMonitors {
+		if m.Spec.JobLabel == "" {
+			bad("ServiceMonitor "+m.Name, "no jobLabel: the job label would be the Service's name, and the alerts select job=\"collector\"")
+			continue
+		}
+		for _, s := range o.services {
+			if sel, err := metav1.LabelSelectorAsSelector(&m.Spec.Selector); err == nil && sel.Matches(labels.Set(s.Labels)) && s.Labels[m.Spec.JobLabel] != "collector" {
+				bad("ServiceMonitor "+m.Name, "jobLabel %s of Service %s is %q; the alerts select job=\"collector\"", m.Spec.JobLabel, s.Name, s.Labels[m.Spec.JobLabel])
 			}
 		}
 	}
@@ -399,6 +605,17 @@ func checkPod(where string, spec *corev1.PodSpec, o *objects, supervisor bool) {
 		if !tmp {
 			bad(cw, "no writable /tmp: with a read-only root filesystem go-plugin cannot create the children's sockets")
 		}
+		if dir, ok := env["TELEMETRY_DIR"]; ok {
+			mounted := false
+			for _, m := range c.VolumeMounts {
+				if m.MountPath == dir {
+					mounted = true
+				}
+			}
+			if !mounted {
+				bad(cw, "TELEMETRY_DIR is %s but no volume is mounted there: every file_path would be outside it", dir)
+			}
+		}
 		probe(cw, "liveness", c.LivenessProbe, "/healthz", spec)
 		probe(cw, "readiness", c.ReadinessProbe, "/readyz", spec)
 		for _, k := range []string{"WORKER_ID"} {
@@ -503,4 +720,185 @@ func stripComments(doc []byte) []byte {
 		}
 	}
 	return bytes.Join(out, []byte("\n"))
+}
+
+func slicesContains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// imageTag is the tag of an image reference ("" when it has none).
+func imageTag(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[i+1:]
+	}
+	return ""
+}
+
+type namedPodSpec struct {
+	where string
+	spec  *corev1.PodSpec
+}
+
+func podSpecs(o *objects) []namedPodSpec {
+	var out []namedPodSpec
+	for _, d := range o.deployments {
+		out = append(out, namedPodSpec{"Deployment " + d.Name, &d.Spec.Template.Spec})
+	}
+	for _, j := range o.jobs {
+		out = append(out, namedPodSpec{"Job " + j.Name, &j.Spec.Template.Spec})
+	}
+	return out
+}
+
+// envOf collects a container's environment from its ConfigMaps and env.
+func envOf(c corev1.Container, o *objects) map[string]string {
+	env := map[string]string{}
+	for _, ef := range c.EnvFrom {
+		if ef.ConfigMapRef != nil {
+			if cm, ok := o.configMaps[ef.ConfigMapRef.Name]; ok {
+				for k, v := range cm.Data {
+					env[k] = v
+				}
+			}
+		}
+	}
+	for _, e := range c.Env {
+		if e.Value != "" {
+			env[e.Name] = e.Value
+		}
+	}
+	return env
+}
+
+// checkScaling checks each KEDA ScaledObject against the Deployment it
+// scales and the settings that Deployment runs with.
+func checkScaling(o *objects) {
+	for _, so := range o.scaledObjects {
+		where := "ScaledObject " + so.Metadata.Name
+		ref := so.Spec.ScaleTargetRef
+		if ref.Kind != "" && ref.Kind != "Deployment" {
+			bad(where, "scales a %s; collector runs as a Deployment", ref.Kind)
+			continue
+		}
+		var d *appsv1.Deployment
+		for _, x := range o.deployments {
+			if x.Name == ref.Name {
+				d = x
+			}
+		}
+		if d == nil {
+			bad(where, "scaleTargetRef %q is no Deployment here", ref.Name)
+			continue
+		}
+		if d.Spec.Replicas != nil {
+			bad("Deployment "+d.Name, "sets replicas: %d although %s scales it: every apply would reset the autoscaler's count", *d.Spec.Replicas, where)
+		}
+		if len(d.Spec.Template.Spec.Containers) == 0 {
+			continue
+		}
+		env := envOf(d.Spec.Template.Spec.Containers[0], o)
+		num := func(k string, def int64) int64 {
+			v, ok := env[k]
+			if !ok {
+				return def
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				bad(where, "%s %q is not a number", k, v)
+			}
+			return n
+		}
+		pool, dbMax := num("WORKER_POOL_SIZE", 2), num("DB_MAX_CONNS", 2)
+		if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 1 {
+			bad(where, "minReplicaCount must be at least 1: with no pod, nothing consumes the queue (and CollectorNoConsumer fires)")
+		}
+		// Connections: every pod holds pool x DB_MAX_CONNS, plus one for a
+		// replaced child whose connection is still closing.
+		perPod := pool*dbMax + 1
+		budgetText, ok := so.Metadata.Annotations[budgetAnnotation]
+		budget, err := strconv.ParseInt(budgetText, 10, 64)
+		switch {
+		case !ok || err != nil || budget < 1:
+			bad(where, "annotation %s (the PostgreSQL connections the fleet may use) is missing or not a number", budgetAnnotation)
+		case so.Spec.MaxReplicaCount == nil:
+			bad(where, "no maxReplicaCount: KEDA's default (100) x %d connections per pod exceeds the budget of %d", perPod, budget)
+		case int64(*so.Spec.MaxReplicaCount)*perPod > budget:
+			bad(where, "maxReplicaCount %d x (WORKER_POOL_SIZE %d x DB_MAX_CONNS %d + 1) = %d connections > budget %d; at most %d pods",
+				*so.Spec.MaxReplicaCount, pool, dbMax, int64(*so.Spec.MaxReplicaCount)*perPod, budget, budget/perPod)
+		}
+		// Scale-in deletes pods: a match in flight must be allowed to finish.
+		grace, _ := units.Duration(envDefault(env, "SHUTDOWN_GRACE", "25s"))
+		timeout, _ := units.Duration(envDefault(env, "TASK_TIMEOUT", "5m"))
+		if grace < timeout {
+			bad(where, "scale-in would kill matches in flight: SHUTDOWN_GRACE %s < TASK_TIMEOUT %s", grace, timeout)
+		}
+		if len(so.Spec.Triggers) != 1 || so.Spec.Triggers[0].Type != "rabbitmq" {
+			bad(where, "want exactly one trigger, of type rabbitmq")
+			continue
+		}
+		t := so.Spec.Triggers[0]
+		md := t.Metadata
+		if md["mode"] != "QueueLength" {
+			bad(where, "trigger mode %q, want QueueLength", md["mode"])
+		}
+		if md["protocol"] != "http" {
+			bad(where, "trigger protocol %q, want http: over AMQP the count leaves out the unacknowledged (prefetched) messages", md["protocol"])
+		}
+		if md["excludeUnacknowledged"] == "true" {
+			bad(where, "excludeUnacknowledged: the messages the pods hold must count")
+		}
+		if v, err := strconv.ParseInt(md["value"], 10, 64); err != nil || v < pool || v%pool != 0 {
+			bad(where, "trigger value %q must be a whole multiple of WORKER_POOL_SIZE (%d): the messages one pod works through per polling interval", md["value"], pool)
+		}
+		if want := "match.processing." + envDefault(env, "ENVIRONMENT", "development"); md["queueName"] != want {
+			bad(where, "queueName %q, but the workers consume %s", md["queueName"], want)
+		}
+		if want := envDefault(env, "RABBITMQ_VHOST", "/"); md["vhostName"] != want {
+			bad(where, "vhostName %q, but the workers use RABBITMQ_VHOST %q", md["vhostName"], want)
+		}
+		if md["host"] != "" || md["password"] != "" {
+			bad(where, "credentials in the trigger metadata: they belong in the TriggerAuthentication's Secret")
+		}
+		if t.AuthenticationRef == nil {
+			bad(where, "no authenticationRef: the management API needs credentials")
+			continue
+		}
+		ta, ok := o.triggerAuths[t.AuthenticationRef.Name]
+		if !ok {
+			bad(where, "authenticationRef %q is no TriggerAuthentication here", t.AuthenticationRef.Name)
+			continue
+		}
+		hasHost := false
+		for _, ref := range ta.Spec.SecretTargetRef {
+			if ref.Parameter == "host" {
+				hasHost = true
+			}
+			s, ok := o.secrets[ref.Name]
+			if !ok {
+				bad("TriggerAuthentication "+ta.Metadata.Name, "Secret %q has no example (secret.example.yaml)", ref.Name)
+				continue
+			}
+			if _, ok := s.StringData[ref.Key]; !ok {
+				bad("TriggerAuthentication "+ta.Metadata.Name, "Secret %s has no key %q", ref.Name, ref.Key)
+			}
+		}
+		if !hasHost {
+			bad("TriggerAuthentication "+ta.Metadata.Name, "no secretTargetRef for parameter host (the management API URL)")
+		}
+	}
+}
+
+func envDefault(env map[string]string, k, def string) string {
+	if v, ok := env[k]; ok {
+		return v
+	}
+	return def
 }
