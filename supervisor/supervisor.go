@@ -20,6 +20,7 @@ import (
 	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/metrics"
 	"github.com/pewstats/collector/supervisor/pool"
+	"github.com/pewstats/collector/supervisor/publisher"
 )
 
 // Config configures a Supervisor.
@@ -349,7 +350,10 @@ func (s *Supervisor) retry(log *slog.Logger, d *consumer.Delivery, reason string
 		return
 	}
 	err := d.Republish(context.Background(), counts)
-	if errors.Is(err, consumer.ErrStale) {
+	if errors.Is(err, publisher.ErrUnconfirmed) {
+		s.m.PublishUnconfirmed.Inc()
+	}
+	if errors.Is(err, consumer.ErrStale) || (errors.Is(err, publisher.ErrUnconfirmed) && d.Context().Err() != nil) {
 		// The original's channel died: the broker redelivers it (with its
 		// old counts, so this attempt is not counted).
 		s.settleError(log, err)
@@ -382,6 +386,17 @@ func (s *Supervisor) deadLetter(log *slog.Logger, d *consumer.Delivery, start ti
 	dur := time.Since(start)
 	s.m.WorkerErrors.WithLabelValues(metrics.WorkerType, f.ErrorType).Inc()
 	if err := d.DeadLetter(context.Background(), f); err != nil {
+		if errors.Is(err, publisher.ErrUnconfirmed) {
+			s.m.PublishUnconfirmed.Inc()
+			if d.Context().Err() != nil {
+				// The connection went while the broker was confirming: the
+				// copy may be in the failed queue, and the broker
+				// redelivers the original, which fails again and may end
+				// there a second time. Nothing is lost.
+				log.Warn("the failed-queue copy was not confirmed before the channel closed; the broker redelivers the message, which may be dead-lettered twice", "error", err.Error())
+				return
+			}
+		}
 		if errors.Is(err, consumer.ErrStale) {
 			// Its channel died: the broker redelivers it, and it fails
 			// and is dead-lettered then, once.

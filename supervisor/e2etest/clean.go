@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -77,6 +80,19 @@ func snapshot(t testing.TB, db *sql.DB, ids []string) map[string]ledger.Match {
 // child (test faults ignored) reading the env's telemetry directory.
 func (e *Env) CleanRun(ids []string) map[string]ledger.Match {
 	e.T.Helper()
+	return e.cleanRun(ids, "")
+}
+
+// CleanRunWith is CleanRun with each message processed by `bin child
+// --message` instead of in-process (faster under the race detector, when bin
+// is a plain build).
+func (e *Env) CleanRunWith(bin string, ids []string) map[string]ledger.Match {
+	e.T.Helper()
+	return e.cleanRun(ids, bin)
+}
+
+func (e *Env) cleanRun(ids []string, bin string) map[string]ledger.Match {
+	e.T.Helper()
 	name := storetest.NewDatabase(e.T)
 	db := storetest.Open(e.T, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -97,6 +113,12 @@ func (e *Env) CleanRun(ids []string) map[string]ledger.Match {
 		}
 	}
 	p := storetest.FromEnv()
+	if bin != "" {
+		for _, id := range ids {
+			e.childMessage(bin, name, bodies[id])
+		}
+		return snapshot(e.T, db, ids)
+	}
 	port, _ := strconv.Atoi(p.Port)
 	st, err := store.Open(ctx, store.Config{Host: p.Host, Port: port, DB: name, User: p.User, Password: p.Password, MinConns: 1, MaxConns: 2})
 	if err != nil {
@@ -118,4 +140,24 @@ func (e *Env) CleanRun(ids []string) map[string]ledger.Match {
 		}
 	}
 	return snapshot(e.T, db, ids)
+}
+
+// childMessage processes one message body with `bin child --message`
+// against database name.
+func (e *Env) childMessage(bin, name string, body []byte) {
+	e.T.Helper()
+	if body == nil {
+		e.T.Fatalf("e2etest: clean run: a match has no published message")
+	}
+	f := filepath.Join(e.T.TempDir(), "message.json")
+	if err := os.WriteFile(f, body, 0o644); err != nil {
+		e.T.Fatalf("e2etest: %v", err)
+	}
+	p := storetest.FromEnv()
+	cmd := exec.Command(bin, "child", "--message="+f, "--telemetry-dir="+e.TelemetryDir,
+		"--postgres-host="+p.Host, "--postgres-port="+p.Port, "--postgres-user="+p.User, "--postgres-db="+name)
+	cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD="+p.Password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		e.T.Fatalf("e2etest: clean run: collector child --message: %v\n%s", err, out)
+	}
 }

@@ -1,9 +1,14 @@
 package e2etest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/pewstats/collector/child/synth"
 )
@@ -68,4 +73,50 @@ func withFields(body []byte, extra map[string]any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// SynthWithBinary is SynthMatches done by `collector synth` of the given
+// binary (for runs under the race detector, where generating in-process is
+// slow): count matches of the profile from seed on, doubly gzipped, seeded
+// in the env's database (and in CleanRun's). extra fields go on the first k
+// messages.
+func (e *Env) SynthWithBinary(bin, profile string, seed uint64, count int, extra map[string]any, k int) []SynthMatch {
+	e.T.Helper()
+	dir := e.T.TempDir()
+	msgs, seedSQL := filepath.Join(dir, "messages.jsonl"), filepath.Join(dir, "seed.sql")
+	cmd := exec.Command(bin, "synth", "--profile="+profile, fmt.Sprintf("--seed=%d", seed), fmt.Sprintf("--count=%d", count),
+		"--encoding=double-gzip", "--out-dir="+e.TelemetryDir, "--messages="+msgs, "--seed-sql="+seedSQL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		e.T.Fatalf("e2etest: collector synth: %v\n%s", err, out)
+	}
+	sqlText, err := os.ReadFile(seedSQL)
+	if err != nil {
+		e.T.Fatalf("e2etest: %v", err)
+	}
+	e.seed(func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, string(sqlText))
+		return err
+	})
+	raw, err := os.ReadFile(msgs)
+	if err != nil {
+		e.T.Fatalf("e2etest: %v", err)
+	}
+	var out []SynthMatch
+	for i, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+		var m struct {
+			MatchID string `json:"match_id"`
+		}
+		if err := json.Unmarshal(line, &m); err != nil {
+			e.T.Fatalf("e2etest: synth message %q: %v", line, err)
+		}
+		body := append([]byte(nil), line...)
+		if i < k && len(extra) > 0 {
+			body = withFields(body, extra)
+		}
+		out = append(out, SynthMatch{ID: m.MatchID, Body: body})
+	}
+	if len(out) != count {
+		e.T.Fatalf("e2etest: collector synth wrote %d messages, want %d", len(out), count)
+	}
+	return out
 }

@@ -35,17 +35,20 @@ type Metrics struct {
 	WorkerRestarts          *prometheus.CounterVec
 	DBOperationDuration     *prometheus.HistogramVec
 
-	PoolChildren   *prometheus.GaugeVec
-	JobsInFlight   prometheus.Gauge
-	ChildRSS       *prometheus.GaugeVec
-	ChildMemLimit  prometheus.Gauge
-	DeadLettered   *prometheus.CounterVec
-	Requeued       *prometheus.CounterVec
-	AMQPReconnects prometheus.Counter
-	ConsumerUp     prometheus.Gauge
-	ConsumerPaused prometheus.Gauge
-	RowsWritten    *prometheus.CounterVec
-	StageDuration  *prometheus.HistogramVec
+	PoolChildren  *prometheus.GaugeVec
+	JobsInFlight  prometheus.Gauge
+	ChildRSS      *prometheus.GaugeVec
+	ChildMemLimit prometheus.Gauge
+	DeadLettered  *prometheus.CounterVec
+	Requeued      *prometheus.CounterVec
+	// PublishUnconfirmed counts dead-letters and retries whose copy the
+	// broker never confirmed (the connection went): it may exist twice.
+	PublishUnconfirmed prometheus.Counter
+	AMQPReconnects     prometheus.Counter
+	ConsumerUp         prometheus.Gauge
+	ConsumerPaused     prometheus.Gauge
+	RowsWritten        *prometheus.CounterVec
+	StageDuration      *prometheus.HistogramVec
 }
 
 // New registers every metric on a fresh registry.
@@ -102,6 +105,9 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		Requeued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_messages_requeued_total", Help: "Messages returned to the queue for a retry, by reason",
 		}, []string{"reason"}),
+		PublishUnconfirmed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "collector_publish_unconfirmed_total", Help: "Dead-letters and retries whose copy the broker did not confirm before the connection went (the message may then exist twice)",
+		}),
 		AMQPReconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "collector_amqp_reconnects_total", Help: "Reconnections to RabbitMQ after a lost connection or channel",
 		}),
@@ -126,7 +132,7 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	r.MustRegister(
 		m.QueueMessagesProcessed, m.QueueProcessingDuration, m.TelemetryProcessed, m.TelemetryDuration,
 		m.EventsExtracted, m.FileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.DBOperationDuration,
-		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.AMQPReconnects,
+		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
 		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -34,6 +34,10 @@ var ErrUnroutable = errors.New("no queue to route the message to")
 // queue under a reject-publish policy.
 var ErrNacked = errors.New("broker refused the message")
 
+// ErrUnconfirmed means no confirm came: the channel closed first, or the
+// wait timed out. The broker may or may not have stored the message.
+var ErrUnconfirmed = errors.New("the broker did not confirm the message; it may or may not be stored")
+
 // DefaultTimeout bounds one publish and its confirm.
 const DefaultTimeout = 30 * time.Second
 
@@ -129,9 +133,15 @@ func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publ
 		// A late confirm would be attributed to the next publish: start
 		// that one on a fresh channel.
 		p.drop()
-		return fmt.Errorf("wait for the broker's confirm from %s: %w", queue, err)
+		return fmt.Errorf("%s: %w (%v)", queue, ErrUnconfirmed, err)
 	}
 	if !ok {
+		// The library resolves confirms still pending when the channel
+		// closes as nacks: only a nack on an open channel is the broker's.
+		if ch.IsClosed() {
+			p.drop()
+			return fmt.Errorf("%s: %w (channel closed)", queue, ErrUnconfirmed)
+		}
 		return fmt.Errorf("%s: %w", queue, ErrNacked)
 	}
 	// The broker sends basic.return before the ack of an unroutable
