@@ -60,11 +60,13 @@ def defined_metrics():
     """name -> set of label names, from supervisor/metrics/metrics.go."""
     src = (ROOT / "supervisor/metrics/metrics.go").read_text()
     out = {}
-    for m in re.finditer(r'Name:\s*"([a-z_:]+)"', src):
-        name = m.group(1)
-        rest = src[m.end():]
-        nxt = rest.find("Name:")
-        seg = rest if nxt < 0 else rest[:nxt]
+    # Metrics declared with *Opts{Name: ...}, and custom collectors'
+    # prometheus.NewDesc("name", "help", []string{labels}, ...).
+    starts = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r'Name:\s*"([a-z_:]+)"', src)]
+    starts += [(m.start(), m.end(), m.group(1)) for m in re.finditer(r'NewDesc\(\s*"([a-z_:]+)"', src)]
+    starts.sort()
+    for i, (_, end, name) in enumerate(starts):
+        seg = src[end:starts[i + 1][0]] if i + 1 < len(starts) else src[end:]
         lm = re.search(r'\[\]string\{([^}]*)\}', seg)
         out[name] = set(re.findall(r'"([a-z_]+)"', lm.group(1))) if lm else set()
     return out

@@ -32,7 +32,7 @@ func (s *Supervisor) Readiness() Readiness {
 		ChildrenAlive: s.pool.Alive(),
 		ChildrenBusy:  s.pool.Busy(),
 		PoolSize:      s.pool.Size(),
-		DatabaseOK:    s.dbReachable.Load(),
+		DatabaseOK:    s.db.reachable.Load(),
 		InFlight:      s.inFlight.Load(),
 	}
 	switch {
@@ -68,7 +68,7 @@ type Status struct {
 func (s *Supervisor) Status() Status {
 	st := Status{
 		WorkerID: s.cfg.WorkerID, Version: s.cfg.Version, PID: os.Getpid(),
-		Readiness: s.Readiness(), Paused: s.probing.Load(),
+		Readiness: s.Readiness(), Paused: s.db.paused.Load(),
 		Children: s.pool.Status(), Unacked: s.inFlight.Load(),
 	}
 	q, err := s.cons.Queues()

@@ -48,10 +48,10 @@ func TestNoGoroutineOutlivesRun(t *testing.T) {
 		MetricsAddr: "127.0.0.1:0",
 		AMQP: consumer.Config{Host: "127.0.0.1", Port: 5672, User: "guest", Password: "guest", VHost: "/",
 			Environment: e.Environment, Prefetch: 1, ConsumerTag: "leak-" + e.Environment},
-		Pool: pool.Config{Size: 1, Command: func(int) *exec.Cmd {
+		Pool: pool.Config{Size: 1, Start: pool.Plugin(pool.PluginConfig{Command: func(int) *exec.Cmd {
 			return exec.Command(bin, "child", "--postgres-host=127.0.0.1", "--postgres-port="+proxy.Port(),
 				"--postgres-user="+pg.User, "--postgres-db="+e.DBName, "--telemetry-dir="+e.TelemetryDir, "--test-hooks")
-		}},
+		}})},
 		PauseAfter:    1,
 		ProbeInterval: 20 * time.Millisecond,
 		ShutdownGrace: time.Second,
@@ -64,7 +64,7 @@ func TestNoGoroutineOutlivesRun(t *testing.T) {
 
 	proxy.Down()
 	e.Publish(e2etest.Message("probe-1", "no-file.json.gz", map[string]any{"x_test_fault": "transient"}))
-	e2etest.WaitFor(t, 30*time.Second, "consumption paused and the database probed", func() bool { return s.probing.Load() })
+	e2etest.WaitFor(t, 30*time.Second, "consumption paused and the database probed", func() bool { return s.db.paused.Load() })
 	cancel()
 	select {
 	case err := <-done:

@@ -292,8 +292,10 @@ func (o *superviseOptions) run(ctx context.Context) error {
 		prefetch = o.poolSize
 	}
 	var reattach *plugin.ReattachConfig
+	poolSize := o.poolSize
 	if o.reattach != "" {
 		reattach, _ = parseReattach(o.reattach)
+		poolSize = 1 // the one child started by hand
 	}
 	sup := supervisor.New(supervisor.Config{
 		WorkerID:    o.workerID,
@@ -304,15 +306,14 @@ func (o *superviseOptions) run(ctx context.Context) error {
 			Environment: o.environment, Prefetch: prefetch, ConsumerTag: o.workerID,
 		},
 		Pool: pool.Config{
-			Size:             o.poolSize,
-			Command:          o.childCommand(exe),
+			Size:             poolSize,
+			Start:            pool.Plugin(pool.PluginConfig{Command: o.childCommand(exe), Reattach: reattach, Log: log}),
 			TaskTimeout:      o.taskTimeout.d,
 			MaxChildMemory:   o.maxChildMemory.n,
 			MaxTasksPerChild: o.maxTasksPerChild,
 			MaxStartFailures: o.maxStartFailures,
 			BackoffBase:      o.backoffBase.d,
 			BackoffMax:       o.backoffMax.d,
-			Reattach:         reattach,
 		},
 		ShutdownGrace:        o.shutdownGrace.d,
 		MaxAttempts:          o.maxAttempts,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
 
@@ -166,7 +166,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			return nil
 		}
 		attempt++
-		d := backoff(c.cfg.ReconnectBase, c.cfg.ReconnectMax, attempt)
+		d := backoff.Policy{Base: c.cfg.ReconnectBase, Max: c.cfg.ReconnectMax, Jitter: 0.25}.Delay(attempt)
 		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", errString(err), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
 		case <-time.After(d):
@@ -409,15 +409,6 @@ func (c *Consumer) Close() error {
 		return nil
 	}
 	return err
-}
-
-func backoff(base, max time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
-	return time.Duration(float64(d) * (0.75 + rand.Float64()*0.5))
 }
 
 // QueueStats are a queue's counts as a passive declare reports them.

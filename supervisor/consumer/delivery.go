@@ -36,14 +36,8 @@ const (
 )
 
 // Delivery is one received message, tied to the channel generation it came
-// from.
+// on.
 type Delivery struct {
-	Body        []byte
-	Headers     amqp.Table
-	MessageID   string
-	Redelivered bool
-	ReceivedAt  time.Time
-
 	d   amqp.Delivery
 	gen uint64
 	ctx context.Context
@@ -54,8 +48,14 @@ func (c *Consumer) wrap(d amqp.Delivery, gen uint64) *Delivery {
 	c.mu.Lock()
 	ctx := c.genCtx
 	c.mu.Unlock()
-	return &Delivery{Body: d.Body, Headers: d.Headers, MessageID: d.MessageId, Redelivered: d.Redelivered, ReceivedAt: time.Now(), d: d, gen: gen, ctx: ctx, c: c}
+	return &Delivery{d: d, gen: gen, ctx: ctx, c: c}
 }
+
+// Body is the message body.
+func (d *Delivery) Body() []byte { return d.d.Body }
+
+// MessageID is the AMQP message id ("" if the publisher set none).
+func (d *Delivery) MessageID() string { return d.d.MessageId }
 
 // Context ends when the channel the delivery came on has died: the broker
 // has then returned the message to the queue (and may have redelivered it
@@ -65,8 +65,8 @@ func (d *Delivery) Context() context.Context { return d.ctx }
 // Attempts is how many earlier deliveries of this message ended without a
 // result, from our header or, on a quorum queue, the broker's count.
 func (d *Delivery) Attempts() int {
-	n := headerInt(d.Headers, HeaderAttempts)
-	if dc := headerInt(d.Headers, HeaderDeliveryCount); dc > n {
+	n := headerInt(d.d.Headers, HeaderAttempts)
+	if dc := headerInt(d.d.Headers, HeaderDeliveryCount); dc > n {
 		n = dc
 	}
 	return n
@@ -75,7 +75,7 @@ func (d *Delivery) Attempts() int {
 // BrokerCounts reports whether the broker counts redeliveries itself
 // (quorum queues set x-delivery-count), so a plain reject suffices.
 func (d *Delivery) BrokerCounts() bool {
-	_, ok := d.Headers[HeaderDeliveryCount]
+	_, ok := d.d.Headers[HeaderDeliveryCount]
 	return ok
 }
 
@@ -152,7 +152,7 @@ func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 		// fails the same way.
 		return ErrStale
 	}
-	h := cloneTable(d.Headers)
+	h := cloneTable(d.d.Headers)
 	h[HeaderFailureReason] = f.Reason
 	h[HeaderErrorType] = f.ErrorType
 	h[HeaderErrorMessage] = truncate(f.Error, 4096)
@@ -184,7 +184,7 @@ func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
 		// The broker redelivers the original: a copy now would make two.
 		return ErrStale
 	}
-	h := cloneTable(d.Headers)
+	h := cloneTable(d.d.Headers)
 	for k, v := range set {
 		h[k] = v
 	}
@@ -197,8 +197,8 @@ func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
 // TransientAttempts is how many earlier deliveries of this message ended in
 // a transient failure, and when the first did (zero if none).
 func (d *Delivery) TransientAttempts() (int, time.Time) {
-	n := headerInt(d.Headers, HeaderTransientAttempts)
-	s, _ := d.Headers[HeaderFirstTransientAt].(string)
+	n := headerInt(d.d.Headers, HeaderTransientAttempts)
+	s, _ := d.d.Headers[HeaderFirstTransientAt].(string)
 	first, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		first = time.Time{}
@@ -217,7 +217,7 @@ func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
 		DeliveryMode: amqp.Persistent,
 		MessageId:    d.d.MessageId,
 		Timestamp:    d.d.Timestamp,
-		Body:         d.Body,
+		Body:         d.d.Body,
 	}
 }
 

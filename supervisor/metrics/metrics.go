@@ -7,6 +7,7 @@ package metrics
 import (
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,8 @@ type Metrics struct {
 	WorkerRestarts          *prometheus.CounterVec
 	DBOperationDuration     *prometheus.HistogramVec
 
-	PoolChildren  *prometheus.GaugeVec
+	// PoolChildren is read from the pool's slots at every scrape (WatchPool).
+	PoolChildren  *poolCollector
 	JobsInFlight  prometheus.Gauge
 	ChildRSS      *prometheus.GaugeVec
 	ChildMemLimit prometheus.Gauge
@@ -87,9 +89,8 @@ func New(workerName, metricsAddr, version string) *Metrics {
 			Name: "database_operation_duration_seconds", Help: "Duration of database operations",
 			Buckets: []float64{0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30},
 		}, []string{"operation", "table"}),
-		PoolChildren: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "collector_pool_children", Help: "Child processes by state (starting, idle, busy)",
-		}, []string{"state"}),
+		PoolChildren: &poolCollector{desc: prometheus.NewDesc("collector_pool_children",
+			"Child processes by state (starting, idle, busy)", []string{"state"}, nil)},
 		JobsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "collector_jobs_in_flight", Help: "Messages received and not yet acked, rejected or dead-lettered",
 		}),
@@ -136,9 +137,6 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	for _, s := range []string{"starting", "idle", "busy"} {
-		m.PoolChildren.WithLabelValues(s)
-	}
 	for _, s := range []string{"success", "failed"} {
 		m.QueueMessagesProcessed.WithLabelValues(QueueLabel, s)
 	}
@@ -188,11 +186,34 @@ func (m *Metrics) ObserveMessage(status string, d time.Duration) {
 	m.QueueProcessingDuration.WithLabelValues(QueueLabel).Observe(d.Seconds())
 }
 
-// SetPool records the children by state.
-func (m *Metrics) SetPool(starting, idle, busy int) {
-	m.PoolChildren.WithLabelValues("starting").Set(float64(starting))
-	m.PoolChildren.WithLabelValues("idle").Set(float64(idle))
-	m.PoolChildren.WithLabelValues("busy").Set(float64(busy))
+// WatchPool makes collector_pool_children report counts() (starting, idle,
+// busy) at every scrape: the pool's slots are the one source of truth.
+func (m *Metrics) WatchPool(counts func() (starting, idle, busy int)) {
+	m.PoolChildren.mu.Lock()
+	m.PoolChildren.counts = counts
+	m.PoolChildren.mu.Unlock()
+}
+
+// poolCollector reports the pool's children by state.
+type poolCollector struct {
+	desc   *prometheus.Desc
+	mu     sync.Mutex
+	counts func() (starting, idle, busy int)
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	counts := c.counts
+	c.mu.Unlock()
+	var n [3]int
+	if counts != nil {
+		n[0], n[1], n[2] = counts()
+	}
+	for i, state := range []string{"starting", "idle", "busy"} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n[i]), state)
+	}
 }
 
 // SetRSS records one child's RSS.

@@ -1,0 +1,97 @@
+package supervisor
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/pewstats/collector/supervisor/internal/backoff"
+	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/metrics"
+)
+
+// dbWatch is the supervisor's view of the database, which it reaches only
+// through a child's ping (the parent holds no database connection). It
+// refreshes the view every 10 s for /readyz and, when told to, pauses
+// consumption and probes with backoff until the database answers again.
+// One goroutine (run) does all of it.
+type dbWatch struct {
+	ping    func(context.Context) error
+	pause   func() // stop consuming
+	resume  func() // consume again
+	resumed func() // reset the consecutive-failure count
+	m       *metrics.Metrics
+	log     *slog.Logger
+	clock   clock.Clock
+	probe   backoff.Policy
+
+	pauseReq  chan int // consecutive transient failures that asked for a pause
+	reachable atomic.Bool
+	paused    atomic.Bool
+}
+
+func newDBWatch(ping func(context.Context) error, probeInterval time.Duration) *dbWatch {
+	w := &dbWatch{ping: ping, pauseReq: make(chan int, 1), probe: backoff.Policy{Base: probeInterval, Max: 30 * time.Second}}
+	w.reachable.Store(true)
+	return w
+}
+
+// requestPause asks run to pause and probe; it never blocks.
+func (w *dbWatch) requestPause(failures int) {
+	select {
+	case w.pauseReq <- failures:
+	default: // a request is pending already
+	}
+}
+
+// run watches until ctx ends.
+func (w *dbWatch) run(ctx context.Context) error {
+	tick, stop := w.clock.Ticker(10 * time.Second)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick:
+			w.reachable.Store(w.check(ctx) == nil)
+		case n := <-w.pauseReq:
+			w.pauseAndProbe(ctx, n)
+		}
+	}
+}
+
+func (w *dbWatch) check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return w.ping(ctx)
+}
+
+// pauseAndProbe stops consumption and probes the database until it
+// answers (then resumes) or ctx ends.
+func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
+	w.reachable.Store(false)
+	w.paused.Store(true)
+	w.pause()
+	w.m.ConsumerPaused.Set(1)
+	w.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", failures)
+	for n := 1; ; n++ {
+		delay := w.probe.Delay(n)
+		select {
+		case <-w.clock.After(delay):
+		case <-ctx.Done():
+			return // shutting down: nothing left to resume
+		}
+		err := w.check(ctx)
+		if err == nil {
+			w.resumed()
+			w.reachable.Store(true)
+			w.paused.Store(false)
+			w.m.ConsumerPaused.Set(0)
+			w.resume()
+			w.log.Info("database reachable again; consumption resumed")
+			return
+		}
+		w.log.Warn("database still unreachable", "error", err.Error(), "next_probe", w.probe.Delay(n+1).String())
+	}
+}
