@@ -7,14 +7,21 @@ import (
 	"strings"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/pewstats/collector/child/store"
+	"github.com/pewstats/collector/supervisor/consumer"
 )
 
-// dbOptions are the PostgreSQL settings shared by supervise, child and migrate.
+// dbOptions are the PostgreSQL settings, one definition for every command
+// that reaches the database (supervise, child, migrate, synth, …).
 type dbOptions struct {
 	host, db, user, password string
 	port                     int
 	minConns, maxConns       int
+	// flags is where they were registered (for commands that apply the
+	// environment only when they need the database, like synth).
+	flags *envFlags
 }
 
 func (o *dbOptions) register(f *envFlags) {
@@ -26,6 +33,7 @@ func (o *dbOptions) register(f *envFlags) {
 // registerConn registers only where the database is, for commands that are
 // not children and hold a single connection (migrate).
 func (o *dbOptions) registerConn(f *envFlags) {
+	o.flags = f
 	f.String(&o.host, "postgres-host", "POSTGRES_HOST", "localhost", "PostgreSQL host")
 	f.Int(&o.port, "postgres-port", "POSTGRES_PORT", 5432, "PostgreSQL port")
 	f.String(&o.db, "postgres-db", "POSTGRES_DB", "pewstats", "PostgreSQL database")
@@ -138,4 +146,45 @@ func (o *telemetryOptions) validate() error {
 		return usagef("--max-telemetry-bytes must be positive")
 	}
 	return nil
+}
+
+// amqpOptions are the RabbitMQ settings, one definition for every command
+// that reaches the broker (supervise, publish, failed, …).
+type amqpOptions struct {
+	host, user, password, vhost, environment string
+	port                                     int
+}
+
+func (o *amqpOptions) register(f *envFlags) {
+	f.String(&o.host, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
+	f.Int(&o.port, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
+	f.String(&o.user, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
+	f.String(&o.password, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password (prefer the variable: flags are visible in ps)")
+	f.String(&o.vhost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
+	f.String(&o.environment, "environment", "ENVIRONMENT", "development", "environment suffix of the queue names (match.processing.<env>, match.failed.<env>)")
+}
+
+func (o *amqpOptions) config() consumer.Config {
+	return consumer.Config{Host: o.host, Port: o.port, User: o.user, Password: o.password, VHost: o.vhost, Environment: o.environment}
+}
+
+// dialConfirm opens a connection and a confirm-mode channel.
+func (o *amqpOptions) validate() error {
+	if err := validPort("rabbitmq-port", o.port); err != nil {
+		return err
+	}
+	if o.environment == "" {
+		return usagef("--environment (ENVIRONMENT) must not be empty")
+	}
+	return nil
+}
+
+// dial connects to the broker.
+func (o *amqpOptions) dial() (*amqp.Connection, error) {
+	cfg := o.config()
+	conn, err := amqp.Dial(cfg.URL())
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
+	}
+	return conn, nil
 }

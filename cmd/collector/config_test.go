@@ -92,7 +92,7 @@ func TestFlagsOverrideEnvironmentOverridesDefaults(t *testing.T) {
 	if got.maxChildMemory.n != 256<<20 {
 		t.Errorf("max child memory = %d, want 256MiB", got.maxChildMemory.n)
 	}
-	if got.rmqPort != 5672 || got.metricsAddr != ":9093" || got.environment != "development" {
+	if got.amqp.port != 5672 || got.metricsAddr != ":9093" || got.amqp.environment != "development" {
 		t.Errorf("defaults not applied: %+v", got)
 	}
 }

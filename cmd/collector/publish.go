@@ -13,42 +13,12 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/spf13/cobra"
 
-	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
 
 func init() { extraCommands = append(extraCommands, newPublishCmd) }
 
 // amqpOptions are the broker settings shared by publish and failed.
-type amqpOptions struct {
-	host, user, password, vhost, environment string
-	port                                     int
-}
-
-func (o *amqpOptions) register(f *envFlags) {
-	f.String(&o.host, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
-	f.Int(&o.port, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
-	f.String(&o.user, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
-	f.String(&o.password, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password")
-	f.String(&o.vhost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
-	f.String(&o.environment, "environment", "ENVIRONMENT", "development", "environment suffix of the queue names")
-}
-
-func (o *amqpOptions) config() consumer.Config {
-	return consumer.Config{Host: o.host, Port: o.port, User: o.user, Password: o.password, VHost: o.vhost, Environment: o.environment}
-}
-
-// dialConfirm opens a connection and a confirm-mode channel.
-// dial connects to the broker.
-func (o *amqpOptions) dial() (*amqp.Connection, error) {
-	cfg := o.config()
-	conn, err := amqp.Dial(cfg.URL())
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
-	}
-	return conn, nil
-}
-
 func newPublishCmd() *cobra.Command {
 	o := &amqpOptions{}
 	var file string

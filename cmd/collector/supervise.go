@@ -21,7 +21,6 @@ import (
 
 	"github.com/pewstats/collector/child"
 	"github.com/pewstats/collector/supervisor"
-	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/pool"
 )
 
@@ -34,12 +33,10 @@ type superviseOptions struct {
 
 	poolSize    int
 	workerID    string
-	environment string
 	metricsAddr string
 	prefetch    int
 
-	rmqHost, rmqUser, rmqPassword, rmqVHost string
-	rmqPort                                 int
+	amqp amqpOptions
 
 	taskTimeout      *durationValue
 	shutdownGrace    *durationValue
@@ -80,16 +77,11 @@ Roll back to sequential processing with --pool-size=1.`,
 	o.db.register(f)
 	o.log.register(f)
 	o.telemetry.register(f)
+	o.amqp.register(f)
 	f.Int(&o.poolSize, "pool-size", "WORKER_POOL_SIZE", 2, "number of child processes (matches processed at once); 1 = sequential")
 	f.String(&o.workerID, "worker-id", "WORKER_ID", "telemetry-processing-worker-1", "worker identifier used in logs, metrics and the consumer tag")
-	f.String(&o.environment, "environment", "ENVIRONMENT", "development", "environment suffix of the queue names (match.processing.<env>)")
 	f.String(&o.metricsAddr, "metrics-addr", "METRICS_ADDR", ":9093", "listen address for /metrics, /healthz and /readyz")
 	f.Int(&o.prefetch, "prefetch", "PREFETCH_COUNT", 0, "RabbitMQ prefetch (unacked messages held); 0 = pool size")
-	f.String(&o.rmqHost, "rabbitmq-host", "RABBITMQ_HOST", "localhost", "RabbitMQ host")
-	f.Int(&o.rmqPort, "rabbitmq-port", "RABBITMQ_PORT", 5672, "RabbitMQ AMQP port")
-	f.String(&o.rmqUser, "rabbitmq-user", "RABBITMQ_USER", "guest", "RabbitMQ user")
-	f.String(&o.rmqPassword, "rabbitmq-password", "RABBITMQ_PASSWORD", "guest", "RabbitMQ password (prefer the variable: flags are visible in ps)")
-	f.String(&o.rmqVHost, "rabbitmq-vhost", "RABBITMQ_VHOST", "/", "RabbitMQ virtual host")
 	f.Duration(o.taskTimeout, "task-timeout", "TASK_TIMEOUT", "hard limit for one match; the child is killed and replaced (keep below the broker's consumer_timeout, 30m by default)")
 	f.Duration(o.shutdownGrace, "shutdown-grace", "SHUTDOWN_GRACE", "how long in-flight matches may finish after SIGTERM (keep below the orchestrator's stop grace period)")
 	f.Bytes(o.maxChildMemory, "max-child-memory", "MAX_CHILD_MEMORY", "RSS limit of a working child; over it the child is killed and replaced (0 = none)")
@@ -138,11 +130,8 @@ func (o *superviseOptions) validate() error {
 	if o.prefetch < 0 {
 		return usagef("--prefetch must not be negative, got %d", o.prefetch)
 	}
-	if err := validPort("rabbitmq-port", o.rmqPort); err != nil {
+	if err := o.amqp.validate(); err != nil {
 		return err
-	}
-	if o.environment == "" {
-		return usagef("--environment (ENVIRONMENT) must not be empty")
 	}
 	if o.taskTimeout.d <= 0 {
 		return usagef("--task-timeout must be positive")
@@ -297,14 +286,13 @@ func (o *superviseOptions) run(ctx context.Context) error {
 		reattach, _ = parseReattach(o.reattach)
 		poolSize = 1 // the one child started by hand
 	}
+	amqpCfg := o.amqp.config()
+	amqpCfg.Prefetch, amqpCfg.ConsumerTag = prefetch, o.workerID
 	sup := supervisor.New(supervisor.Config{
 		WorkerID:    o.workerID,
 		Version:     version,
 		MetricsAddr: o.metricsAddr,
-		AMQP: consumer.Config{
-			Host: o.rmqHost, Port: o.rmqPort, User: o.rmqUser, Password: o.rmqPassword, VHost: o.rmqVHost,
-			Environment: o.environment, Prefetch: prefetch, ConsumerTag: o.workerID,
-		},
+		AMQP:        amqpCfg,
 		Pool: pool.Config{
 			Size:             poolSize,
 			Start:            pool.Plugin(pool.PluginConfig{Command: o.childCommand(exe), Reattach: reattach, Log: log}),

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	_ "github.com/lib/pq" // driver for --seed-db
 	"github.com/spf13/cobra"
 
+	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/child/synth"
 )
 
@@ -41,12 +41,7 @@ type synthOptions struct {
 	dirPrefix       string
 	workerID        string
 	jobs            int
-	pg              synthPostgres
-}
-
-type synthPostgres struct {
-	host, db, user, password string
-	port                     int
+	db              dbOptions
 }
 
 func newSynthCmd() *cobra.Command {
@@ -87,11 +82,7 @@ files the reader must refuse instead of the telemetry.`,
 	f.StringVar(&o.dirPrefix, "telemetry-dir-prefix", "", "directory the consumer sees for --out-dir, used in file_path (default: --out-dir made absolute)")
 	f.StringVar(&o.workerID, "worker-id", synth.DefaultWorkerID, "worker_id of the messages")
 	f.IntVar(&o.jobs, "jobs", runtime.GOMAXPROCS(0), "matches generated in parallel")
-	f.StringVar(&o.pg.host, "postgres-host", "localhost", "PostgreSQL host [$POSTGRES_HOST]")
-	f.IntVar(&o.pg.port, "postgres-port", 5432, "PostgreSQL port [$POSTGRES_PORT]")
-	f.StringVar(&o.pg.db, "postgres-db", "pewstats", "PostgreSQL database [$POSTGRES_DB]")
-	f.StringVar(&o.pg.user, "postgres-user", "postgres", "PostgreSQL user [$POSTGRES_USER]")
-	f.StringVar(&o.pg.password, "postgres-password", "", "PostgreSQL password [$POSTGRES_PASSWORD] (prefer the variable: flags show in ps output)")
+	o.db.registerConn(newEnvFlags(cmd))
 	return cmd
 }
 
@@ -101,55 +92,6 @@ func corruptNames() string {
 		names = append(names, string(c))
 	}
 	return strings.Join(names, ", ")
-}
-
-// synthEnv fills the PostgreSQL flags the user did not set from POSTGRES_*.
-func synthEnv(cmd *cobra.Command, pg *synthPostgres) error {
-	set := func(flag, env string, apply func(string) error) error {
-		if cmd.Flags().Changed(flag) {
-			return nil
-		}
-		if v, ok := os.LookupEnv(env); ok && v != "" {
-			if err := apply(v); err != nil {
-				return usagef("$%s: %v", env, err)
-			}
-		}
-		return nil
-	}
-	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
-	for _, e := range []error{
-		set("postgres-host", "POSTGRES_HOST", str(&pg.host)),
-		set("postgres-db", "POSTGRES_DB", str(&pg.db)),
-		set("postgres-user", "POSTGRES_USER", str(&pg.user)),
-		set("postgres-password", "POSTGRES_PASSWORD", str(&pg.password)),
-		set("postgres-port", "POSTGRES_PORT", func(v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return err
-			}
-			pg.port = n
-			return nil
-		}),
-	} {
-		if e != nil {
-			return e
-		}
-	}
-	if pg.port < 1 || pg.port > 65535 {
-		return usagef("--postgres-port must be within 1..65535, got %d", pg.port)
-	}
-	return nil
-}
-
-func (pg synthPostgres) dsn() string {
-	q := func(s string) string {
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `'`, `\'`) + "'"
-	}
-	s := fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=disable connect_timeout=10", q(pg.host), pg.port, q(pg.db), q(pg.user))
-	if pg.password != "" {
-		s += " password=" + q(pg.password)
-	}
-	return s
 }
 
 // synthResult is one generated match, as written.
@@ -194,7 +136,10 @@ func runSynth(cmd *cobra.Command, o *synthOptions) error {
 		}
 	}
 	if o.seedDB {
-		if err := synthEnv(cmd, &o.pg); err != nil {
+		if err := o.db.flags.apply(); err != nil {
+			return err
+		}
+		if err := o.db.validate(); err != nil {
 			return err
 		}
 	}
@@ -262,10 +207,10 @@ func runSynth(cmd *cobra.Command, o *synthOptions) error {
 		}
 	}
 	if o.seedDB {
-		if err := applySynthSeed(ctx, o.pg, seed); err != nil {
+		if err := applySynthSeed(ctx, o.db.config(), seed); err != nil {
 			return fmt.Errorf("seed database: %w", err)
 		}
-		fmt.Fprintf(stderr, "seeded %s: %d matches, %d players, %d match summaries\n", o.pg.db, len(seed.Matches), len(seed.Players), len(seed.Summaries))
+		fmt.Fprintf(stderr, "seeded %s: %d matches, %d players, %d match summaries\n", o.db.db, len(seed.Matches), len(seed.Players), len(seed.Summaries))
 	}
 	return nil
 }
@@ -344,8 +289,8 @@ func writeSynthSQL(path string, seed *synth.Seed) error {
 	return os.WriteFile(path, []byte(text), 0o644)
 }
 
-func applySynthSeed(ctx context.Context, pg synthPostgres, seed *synth.Seed) error {
-	db, err := sql.Open("postgres", pg.dsn())
+func applySynthSeed(ctx context.Context, pg store.Config, seed *synth.Seed) error {
+	db, err := sql.Open("postgres", pg.DSN())
 	if err != nil {
 		return err
 	}
@@ -353,7 +298,7 @@ func applySynthSeed(ctx context.Context, pg synthPostgres, seed *synth.Seed) err
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if err := db.PingContext(ctx); err != nil {
-		return fmt.Errorf("connect to %s:%d/%s: %w", pg.host, pg.port, pg.db, err)
+		return fmt.Errorf("connect to %s: %w", pg.Redacted(), err)
 	}
 	return seed.Apply(ctx, db)
 }

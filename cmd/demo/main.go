@@ -19,12 +19,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	_ "github.com/lib/pq"
 
+	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/cmd/internal/scrape"
 )
 
@@ -74,12 +76,11 @@ func (c *config) collector(ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// dsn is the connection string for database db, built the way the
+// collector builds its own (store.Config).
 func (c *config) dsn(db string) string {
-	s := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", c.pg.host, c.pg.port, c.pg.user, db)
-	if c.pg.password != "" {
-		s += " password=" + c.pg.password
-	}
-	return s
+	port, _ := strconv.Atoi(c.pg.port)
+	return store.Config{Host: c.pg.host, Port: port, User: c.pg.user, Password: c.pg.password, DB: db}.DSN()
 }
 
 func run(ctx context.Context, c *config) error {
