@@ -257,7 +257,7 @@ func (s *Supervisor) settleResult(log *slog.Logger, d *consumer.Delivery, res *p
 		if res.Outcome == protocol.OutcomeSkipped {
 			status = "skipped"
 		}
-		s.m.TelemetryProcessed.WithLabelValues(status).Inc()
+		s.m.CountProcessed(isReprocess(d.Body), status)
 		s.m.TelemetryDuration.Observe(dur.Seconds())
 		s.m.ObserveMessage("success", dur)
 		s.done.Add(1)
@@ -376,6 +376,10 @@ func (s *Supervisor) requeue(log *slog.Logger, d *consumer.Delivery, reason stri
 
 func (s *Supervisor) deadLetter(log *slog.Logger, d *consumer.Delivery, start time.Time, f consumer.FailureInfo) {
 	f.WorkerID = s.cfg.WorkerID
+	re := isReprocess(d.Body)
+	if re {
+		f.Reason = reprocessReason(f.Reason)
+	}
 	if f.MatchID == "" {
 		f.MatchID = peekMatchID(d.Body) // the child could not read it
 	}
@@ -395,7 +399,7 @@ func (s *Supervisor) deadLetter(log *slog.Logger, d *consumer.Delivery, start ti
 		return
 	}
 	s.m.DeadLettered.WithLabelValues(f.Reason).Inc()
-	s.m.TelemetryProcessed.WithLabelValues("failed").Inc()
+	s.m.CountProcessed(re, "failed")
 	s.m.ObserveMessage("failed", dur)
 	s.done.Add(1)
 	s.failed.Add(1)
