@@ -44,6 +44,7 @@ type Progress struct {
 	start       time.Time
 	lastDraw    time.Time
 	drawn       bool
+	lastLine    string
 	window      []sample // recent completions, for the rate
 }
 
@@ -186,8 +187,12 @@ func (p *Progress) drawLocked(force bool) {
 		return
 	}
 	if force || now.Sub(p.lastDraw) >= p.PlainEvery {
-		fmt.Fprintln(p.w, p.lineLocked())
-		p.lastDraw = now
+		line := p.lineLocked()
+		if line == p.lastLine {
+			return // Finish right after a periodic line
+		}
+		fmt.Fprintln(p.w, line)
+		p.lastDraw, p.lastLine = now, line
 	}
 }
 
