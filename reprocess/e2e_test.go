@@ -363,6 +363,16 @@ func TestReprocessRefusesWhatItCannotDo(t *testing.T) {
 		}
 	}
 
+	// --missing without --tables: the missing steps' tables, said so.
+	out, errOut, code := c.run(t, "--missing", "finishing", "--dry-run")
+	if code != 0 || !strings.Contains(out, "matches:        3 selected") || !strings.Contains(out, "tables:         player_knock_events, player_finishing_summary") ||
+		!strings.Contains(out, "note: tables of the missing steps") || !strings.Contains(out, "dry run") {
+		t.Errorf("--missing finishing --dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := e.Count(`SELECT count(*) FROM reprocess_log`); n != 0 {
+		t.Errorf("a dry run logged %d matches", n)
+	}
+
 	// Every file missing: nothing to do.
 	hidden := filepath.Join(t.TempDir(), "telemetry")
 	if err := os.Rename(e.TelemetryDir, hidden); err != nil {
@@ -384,7 +394,7 @@ func TestReprocessRefusesWhatItCannotDo(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(e.TelemetryDir, "matchID="+ms[1].ID)); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := c.run(t, "--match-id", ms[0].ID, "--match-id", ms[1].ID+",nope-3", "--tables", "all", "--local", "--pool-size", "1")
+	out, errOut, code = c.run(t, "--match-id", ms[0].ID, "--match-id", ms[1].ID+",nope-3", "--tables", "all", "--local", "--pool-size", "1")
 	for _, want := range []string{"1 found under", "1 missing", ms[1].ID, "unknown:        1 match id(s) not in the matches table: nope-3",
 		"reprocessed:           1", "skipped, file missing: 1", "unknown match ids:     1"} {
 		if !strings.Contains(out, want) {

@@ -181,9 +181,11 @@ func (p *Progress) drawLocked(force bool) {
 		if len(line) > p.width-1 {
 			line = line[:p.width-1]
 		}
+		if line == p.lastLine && p.drawn {
+			return
+		}
 		fmt.Fprint(p.w, "\r\x1b[K"+line)
-		p.drawn = true
-		p.lastDraw = now
+		p.drawn, p.lastDraw, p.lastLine = true, now, line
 		return
 	}
 	if force || now.Sub(p.lastDraw) >= p.PlainEvery {
@@ -205,10 +207,11 @@ func (l progressLog) Write(b []byte) (int, error) {
 	p := l.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty && p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-	}
 	redraw := p.tty && p.drawn
+	if redraw {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.lastLine = "" // cleared: draw it again below
+	}
 	n, err := p.w.Write(b)
 	if redraw {
 		p.drawLocked(true)

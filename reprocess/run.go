@@ -294,8 +294,11 @@ func (s *Summary) Print(w io.Writer) {
 	if s.Aborted != nil {
 		fmt.Fprintf(w, "  stopped by:            %v\n", s.Aborted)
 	}
-	if s.StatePath != "" && (s.Interrupted || s.Aborted != nil) {
+	switch {
+	case s.StatePath != "" && (s.Interrupted || s.Aborted != nil || s.Stopped > 0):
 		fmt.Fprintf(w, "  resume state:          %s (run the same command with --resume)\n", s.StatePath)
+	case s.StatePath != "" && !s.Published && len(s.Failed) > 0:
+		fmt.Fprintf(w, "  resume state:          %s (the same command with --resume tries the failed ones again)\n", s.StatePath)
 	}
 }
 
