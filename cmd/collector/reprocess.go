@@ -345,10 +345,15 @@ func (o *reprocessOptions) run(ctx context.Context, sel reprocess.Selection, tab
 	if err := plan.Check(); err != nil {
 		return err
 	}
-	if len(plan.Files) == len(earlier) {
-		return fmt.Errorf("%w: every selected match was done by the interrupted run", reprocess.ErrNothingToDo)
-	}
 	if o.dryRun {
+		return nil
+	}
+	if state != nil && len(plan.Files) == len(earlier) {
+		// Killed after its last match, before it could say so.
+		if err := state.Finish(o.now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.stdout, "run %s: every selected match was done before it was interrupted; marked finished\n", state.Header.Run)
 		return nil
 	}
 
@@ -382,16 +387,25 @@ func (o *reprocessOptions) run(ctx context.Context, sel reprocess.Selection, tab
 	if err != nil {
 		return err
 	}
-	if summary.Aborted == nil && !summary.Interrupted && summary.Stopped == 0 && (!o.local || len(summary.Failed) == 0) {
-		// Every match was settled: a later run of the same request starts
-		// afresh. (Through the queue the messages are all published; what
-		// the workers failed is in the failed queue, to requeue there.)
-		if err := state.Finish(o.now()); err != nil {
-			log.Warn("could not mark the run finished in its state", "error", err.Error())
-		}
+	if o.local {
+		finishIfSettled(state, summary, o.now(), log)
 	}
 	summary.Print(o.stdout)
 	return summary.Err()
+}
+
+// finishIfSettled marks the run finished when every match was settled, so
+// a later run of the same request starts afresh instead of resuming. A
+// local run with failures stays open: --resume tries them again. Through
+// the queue it is called once everything is published: what the workers
+// then fail is in the failed queue, to requeue there.
+func finishIfSettled(state *reprocess.State, s *reprocess.Summary, now time.Time, log *slog.Logger) {
+	if s.Aborted != nil || s.Interrupted || s.Stopped > 0 || (!s.Published && len(s.Failed) > 0) {
+		return
+	}
+	if err := state.Finish(now); err != nil {
+		log.Warn("could not mark the run finished in its state", "error", err.Error())
+	}
 }
 
 // loggedMatches are the matches reprocess_log has for a run: committed,
@@ -473,12 +487,16 @@ func (o *reprocessOptions) runQueue(ctx context.Context, runner *reprocess.Runne
 	runner.Workers = 1 // the publisher has one confirm in flight at a time
 	runner.Published = true
 	summary := runner.Execute(ctx)
+	finishIfSettled(runner.State, summary, o.now(), log)
 	if !o.wait || summary.Aborted != nil || summary.Interrupted {
 		return summary, nil
 	}
+	// Published by this run, now or before it was resumed (a match with a
+	// reprocess_log row of the run was published even if the state missed
+	// it).
 	published := 0
 	for _, m := range runner.Plan.Runnable() {
-		if st, ok := runner.State.Done(m.ID); ok && st == string(reprocess.Done) {
+		if st, ok := runner.State.Done(m.ID); (ok && st == string(reprocess.Done)) || runner.Skip(m.ID) {
 			published++
 		}
 	}
