@@ -9,6 +9,7 @@ import (
 
 	"github.com/pewstats/collector/child/extract"
 	"github.com/pewstats/collector/child/failure"
+	"github.com/pewstats/collector/child/store"
 )
 
 // Message is the JSON the telemetry download worker publishes. Only match_id
@@ -22,6 +23,14 @@ type Message struct {
 	MatchDatetime string          `json:"match_datetime"`
 	DownloadedAt  string          `json:"downloaded_at"`
 	WorkerID      string          `json:"worker_id"`
+
+	// Reprocess, when present and not null, makes this a reprocess message
+	// (`collector reprocess`): the listed tables, or ["all"], are replaced
+	// for the match (child/reprocess.go). ReprocessRun names the run that
+	// published it, for reprocess_log.
+	Reprocess    json.RawMessage `json:"reprocess,omitempty"`
+	ReprocessRun string          `json:"reprocess_run,omitempty"`
+	reprocess    *store.Reprocess
 
 	// TestFault is honoured only by a child started with --test-hooks; see
 	// faults.go. Production children ignore it.
@@ -46,6 +55,11 @@ func ParseMessage(body []byte) (*Message, error) {
 	if m.FilePath == "" {
 		return nil, failure.Permanentf("ValidationError", "Message missing file_path field for match %s", m.MatchID)
 	}
+	re, err := parseReprocess(m.Reprocess, m.ReprocessRun)
+	if err != nil {
+		return nil, failure.Permanentf("ValidationError", "match %s: %v", m.MatchID, err)
+	}
+	m.reprocess = re
 	return &m, nil
 }
 

@@ -80,6 +80,10 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 		return err
 	}
 	res.MatchID = msg.MatchID
+	re := msg.ReprocessRequest()
+	if re != nil {
+		res.Reprocessed = re.Tables.List()
+	}
 	if p.cfg.TestHooks {
 		if err := injectFault(ctx, msg.TestFault, job.Attempt); err != nil {
 			return err
@@ -111,7 +115,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 			"match_id", msg.MatchID, "game_type", gameType)
 		return nil
 	}
-	if state.Flags.FullyProcessed() {
+	if re == nil && state.Flags.FullyProcessed() {
 		res.Outcome, res.SkipReason = protocol.OutcomeSkipped, "already processed"
 		p.log.Info(fmt.Sprintf("Match %s already fully processed, skipping", msg.MatchID), "match_id", msg.MatchID)
 		return nil
@@ -134,7 +138,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	info := msg.Info()
 	info.GameType = state.GameType
 	extractStart := time.Now()
-	out, err := p.extract(ctx, m.Events, info, state.Flags)
+	out, err := p.extract(ctx, m.Events, info, state.Flags, re)
 	res.Timings.Extract = time.Since(extractStart)
 	if err != nil {
 		// A telemetry value the reference would have choked on (e.g. a
@@ -148,7 +152,12 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	res.EventsExtracted = out.extracted
 
 	storeStart := time.Now()
-	written, err := p.store.CommitMatch(ctx, msg.MatchID, out.steps)
+	var written store.Written
+	if re != nil {
+		written, err = p.store.CommitReprocess(ctx, msg.MatchID, out.steps, *re)
+	} else {
+		written, err = p.store.CommitMatch(ctx, msg.MatchID, out.steps)
+	}
 	res.Timings.Store = time.Since(storeStart)
 	for t, d := range written.Duration {
 		res.TableDurations[t] = d
@@ -159,8 +168,12 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 		}
 		return err
 	}
-	res.Rows = written.Rows
+	res.Rows, res.RowsDeleted = written.Rows, written.Deleted
 	res.Outcome = protocol.OutcomeSuccess
+	if re != nil {
+		p.log.Info(fmt.Sprintf("Reprocessed match %s: %s", msg.MatchID, re.Tables),
+			"match_id", msg.MatchID, "run", re.Run, "rows_deleted", written.Deleted, "rows_written", written.Rows)
+	}
 	if written.Skipped != 0 {
 		// A twin delivery committed these steps while this one was reading
 		// the file: nothing of theirs was written again.
@@ -170,8 +183,9 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	return nil
 }
 
-// extract runs the steps whose flags are not yet set.
-func (p *Processor) extract(ctx context.Context, events []telemetry.Event, info extract.MatchInfo, flags store.Flags) (*stepOutput, error) {
+// extract runs the steps whose flags are not yet set, or for a reprocess
+// the steps of the requested tables (runsStep).
+func (p *Processor) extract(ctx context.Context, events []telemetry.Event, info extract.MatchInfo, flags store.Flags, re *store.Reprocess) (*stepOutput, error) {
 	var (
 		tracked    map[string]struct{}
 		trackedErr error
@@ -186,7 +200,7 @@ func (p *Processor) extract(ctx context.Context, events []telemetry.Event, info 
 	}}
 	out := &stepOutput{extracted: map[string]int64{}}
 	for _, s := range steps {
-		if flags.Has(s.flag) {
+		if !runsStep(re, flags, s.flag) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -196,6 +210,7 @@ func (p *Processor) extract(ctx context.Context, events []telemetry.Event, info 
 		if err := s.run(in, out); err != nil {
 			return nil, fmt.Errorf("extract %s: %w", s.name, err)
 		}
+		out.keepRequested(re)
 	}
 	return out, nil
 }

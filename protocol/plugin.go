@@ -106,14 +106,16 @@ var outcomeToPB = map[Outcome]pb.Outcome{
 
 func resultToPB(r *Result) *pb.Result {
 	out := &pb.Result{
-		Outcome:         outcomeToPB[r.Outcome],
-		ErrorType:       r.ErrorType,
-		ErrorMessage:    r.ErrorMessage,
-		MatchId:         r.MatchID,
-		SkipReason:      r.SkipReason,
-		Rows:            r.Rows,
-		EventsExtracted: r.EventsExtracted,
-		TotalEvents:     r.TotalEvents,
+		Outcome:           outcomeToPB[r.Outcome],
+		ErrorType:         r.ErrorType,
+		ErrorMessage:      r.ErrorMessage,
+		MatchId:           r.MatchID,
+		SkipReason:        r.SkipReason,
+		Rows:              r.Rows,
+		EventsExtracted:   r.EventsExtracted,
+		TotalEvents:       r.TotalEvents,
+		ReprocessedTables: r.Reprocessed,
+		RowsDeleted:       r.RowsDeleted,
 		Timings: &pb.Timings{
 			ReadNanos:    int64(r.Timings.Read),
 			ExtractNanos: int64(r.Timings.Extract),
@@ -139,6 +141,8 @@ func resultFromPB(p *pb.Result) *Result {
 		Rows:            p.GetRows(),
 		EventsExtracted: p.GetEventsExtracted(),
 		TotalEvents:     p.GetTotalEvents(),
+		Reprocessed:     p.GetReprocessedTables(),
+		RowsDeleted:     p.GetRowsDeleted(),
 	}
 	for o, po := range outcomeToPB {
 		if po == p.GetOutcome() {

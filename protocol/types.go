@@ -70,6 +70,11 @@ type Result struct {
 	SkipReason   string
 	// Rows written per table in the job's transaction.
 	Rows map[string]int64
+	// Reprocessed lists the tables of a reprocess message (nil for a normal
+	// one); RowsDeleted the rows the reprocess removed per table before
+	// writing (for match_summaries: rows whose enhanced columns it reset).
+	Reprocessed []string
+	RowsDeleted map[string]int64
 	// EventsExtracted per reference event_type label.
 	EventsExtracted map[string]int64
 	// TableDurations is database time per table.

@@ -120,7 +120,7 @@ func (h *handler) settleResult(log *slog.Logger, d delivery, res *protocol.Resul
 			status = "skipped"
 		}
 		dur := h.clock.Now().Sub(start)
-		h.m.TelemetryProcessed.WithLabelValues(status).Inc()
+		h.m.CountProcessed(isReprocess(d.Body()), status)
 		h.m.TelemetryDuration.Observe(dur.Seconds())
 		h.m.ObserveMessage("success", dur)
 		h.done.Add(1)
@@ -240,6 +240,10 @@ func (h *handler) requeue(log *slog.Logger, d delivery, reason string) {
 
 func (h *handler) deadLetter(log *slog.Logger, d delivery, start time.Time, f consumer.FailureInfo) {
 	f.WorkerID = h.cfg.WorkerID
+	re := isReprocess(d.Body())
+	if re {
+		f.Reason = reprocessReason(f.Reason)
+	}
 	if f.MatchID == "" {
 		f.MatchID = peekMatchID(d.Body()) // the child could not read it
 	}
@@ -270,7 +274,7 @@ func (h *handler) deadLetter(log *slog.Logger, d delivery, start time.Time, f co
 	}
 	dur := h.clock.Now().Sub(start)
 	h.m.DeadLettered.WithLabelValues(f.Reason).Inc()
-	h.m.TelemetryProcessed.WithLabelValues("failed").Inc()
+	h.m.CountProcessed(re, "failed")
 	h.m.ObserveMessage("failed", dur)
 	h.done.Add(1)
 	h.failed.Add(1)

@@ -166,6 +166,12 @@ var expectedTables = []expectedTable{
 		"match_id varchar(255)", "player_name varchar(100)", "weapon_category varchar(50)",
 		"total_damage numeric(10,2)", "total_kills integer", "knock_downs integer",
 	}},
+	{"reprocess_log", []string{
+		// ours (migration 009): what `collector reprocess` did, written in
+		// the match transaction (store.CommitReprocess)
+		"run_id text", "match_id varchar(255)", "tables text[]", "rows_deleted jsonb", "rows_written jsonb",
+		"commits integer", "reprocessed_at timestamptz",
+	}},
 }
 
 // expectedUniqueKeys lists, per table, every non-partial unique index (the
@@ -187,6 +193,7 @@ var expectedUniqueKeys = map[string][]string{
 	"player_circle_positions":          {"id"},
 	"player_match_weapon_distribution": {"id", "match_id,player_name,weapon_category"},
 	"schema_migrations":                {"version"},
+	"reprocess_log":                    {"match_id,run_id"},
 }
 
 // expectedForeignKeys: "table.column -> table.column", as in the reference.
@@ -234,4 +241,5 @@ var expectedIndexes = map[string][]string{
 		"idx_circle_pos_outside_zone"},
 	"player_match_weapon_distribution": {"idx_weapon_dist_match_id", "idx_weapon_dist_player_name",
 		"idx_weapon_dist_category", "idx_weapon_dist_player_category", "idx_weapon_dist_damage"},
+	"reprocess_log": {"idx_reprocess_log_match_id", "idx_reprocess_log_reprocessed_at"},
 }

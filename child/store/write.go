@@ -38,6 +38,10 @@ type Written struct {
 	// Set are the flags this commit turned on; Skipped the steps whose flag
 	// a concurrent delivery had set first (their tables were not touched).
 	Set, Skipped Flags
+	// Deleted counts the rows a reprocess removed before writing, per table
+	// (CommitReprocess; for match_summaries, rows whose enhanced columns it
+	// reset). Nil for a normal commit.
+	Deleted map[string]int64
 }
 
 // CommitMatch writes the steps' tables, sets their flags and marks the
@@ -53,6 +57,13 @@ type Written struct {
 // at least one row (the reference's bool(rows)); a step that stored nothing
 // runs again on the next delivery.
 func (s *Store) CommitMatch(ctx context.Context, matchID string, steps []Step) (Written, error) {
+	return s.commit(ctx, matchID, steps, nil)
+}
+
+// commit is CommitMatch, or CommitReprocess when re is set (reprocess.go:
+// requested steps run whatever their flag, their tables are emptied first,
+// and the run is logged).
+func (s *Store) commit(ctx context.Context, matchID string, steps []Step, re *Reprocess) (Written, error) {
 	w := Written{Rows: map[string]int64{}, Duration: map[string]time.Duration{}}
 	var seen Flags
 	for _, st := range steps {
@@ -77,9 +88,12 @@ func (s *Store) CommitMatch(ctx context.Context, matchID string, steps []Step) (
 		return w, Classify(fmt.Errorf("store: re-read flags of match %s: %w", matchID, err))
 	}
 	for _, st := range steps {
-		if current.Has(st.Flag) {
+		if current.Has(st.Flag) && !re.replaces(st.Flag) {
 			w.Skipped = w.Skipped.With(st.Flag)
 			continue
+		}
+		if err := re.clear(ctx, tx, matchID, st.Flag, &w); err != nil {
+			return w, Classify(err)
 		}
 		var stored int64
 		for _, tw := range st.Writers {
@@ -100,6 +114,9 @@ func (s *Store) CommitMatch(ctx context.Context, matchID string, steps []Step) (
 		if stored > 0 {
 			w.Set = w.Set.With(st.Flag)
 		}
+	}
+	if err := re.record(ctx, tx, matchID, w); err != nil {
+		return w, Classify(err)
 	}
 	start := time.Now()
 	if _, err := tx.ExecContext(ctx, setFlagsSQL, setFlagsArgs(matchID, w.Set)...); err != nil {

@@ -237,7 +237,13 @@ type Result struct {
 	// Why a skip happened (e.g. "game_type=custom").
 	SkipReason string `protobuf:"bytes,9,opt,name=skip_reason,json=skipReason,proto3" json:"skip_reason,omitempty"`
 	// Number of telemetry events in the file.
-	TotalEvents   int64 `protobuf:"varint,10,opt,name=total_events,json=totalEvents,proto3" json:"total_events,omitempty"`
+	TotalEvents int64 `protobuf:"varint,10,opt,name=total_events,json=totalEvents,proto3" json:"total_events,omitempty"`
+	// The tables of a reprocess message (`collector reprocess`); empty for a
+	// normal message.
+	ReprocessedTables []string `protobuf:"bytes,11,rep,name=reprocessed_tables,json=reprocessedTables,proto3" json:"reprocessed_tables,omitempty"`
+	// Rows a reprocess deleted per table before writing the new ones (for
+	// match_summaries: rows whose enhanced columns it reset).
+	RowsDeleted   map[string]int64 `protobuf:"bytes,12,rep,name=rows_deleted,json=rowsDeleted,proto3" json:"rows_deleted,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -340,6 +346,20 @@ func (x *Result) GetTotalEvents() int64 {
 		return x.TotalEvents
 	}
 	return 0
+}
+
+func (x *Result) GetReprocessedTables() []string {
+	if x != nil {
+		return x.ReprocessedTables
+	}
+	return nil
+}
+
+func (x *Result) GetRowsDeleted() map[string]int64 {
+	if x != nil {
+		return x.RowsDeleted
+	}
+	return nil
 }
 
 type PingRequest struct {
@@ -446,7 +466,7 @@ const file_collector_proto_rawDesc = "" +
 	"\vstore_nanos\x18\x03 \x01(\x03R\n" +
 	"storeNanos\x12\x1f\n" +
 	"\vtotal_nanos\x18\x04 \x01(\x03R\n" +
-	"totalNanos\"\x9a\x05\n" +
+	"totalNanos\"\xd3\x06\n" +
 	"\x06Result\x12/\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x15.collector.v1.OutcomeR\aoutcome\x12\x1d\n" +
 	"\n" +
@@ -461,7 +481,9 @@ const file_collector_proto_rawDesc = "" +
 	"\vskip_reason\x18\t \x01(\tR\n" +
 	"skipReason\x12!\n" +
 	"\ftotal_events\x18\n" +
-	" \x01(\x03R\vtotalEvents\x1a7\n" +
+	" \x01(\x03R\vtotalEvents\x12-\n" +
+	"\x12reprocessed_tables\x18\v \x03(\tR\x11reprocessedTables\x12H\n" +
+	"\frows_deleted\x18\f \x03(\v2%.collector.v1.Result.RowsDeletedEntryR\vrowsDeleted\x1a7\n" +
 	"\tRowsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\x1aB\n" +
@@ -469,6 +491,9 @@ const file_collector_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\x1a=\n" +
 	"\x0fTableNanosEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\x1a>\n" +
+	"\x10RowsDeletedEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\r\n" +
 	"\vPingRequest\":\n" +
@@ -499,7 +524,7 @@ func file_collector_proto_rawDescGZIP() []byte {
 }
 
 var file_collector_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_collector_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_collector_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_collector_proto_goTypes = []any{
 	(Outcome)(0),        // 0: collector.v1.Outcome
 	(*Job)(nil),         // 1: collector.v1.Job
@@ -510,6 +535,7 @@ var file_collector_proto_goTypes = []any{
 	nil,                 // 6: collector.v1.Result.RowsEntry
 	nil,                 // 7: collector.v1.Result.EventsExtractedEntry
 	nil,                 // 8: collector.v1.Result.TableNanosEntry
+	nil,                 // 9: collector.v1.Result.RowsDeletedEntry
 }
 var file_collector_proto_depIdxs = []int32{
 	0, // 0: collector.v1.Result.outcome:type_name -> collector.v1.Outcome
@@ -517,15 +543,16 @@ var file_collector_proto_depIdxs = []int32{
 	7, // 2: collector.v1.Result.events_extracted:type_name -> collector.v1.Result.EventsExtractedEntry
 	2, // 3: collector.v1.Result.timings:type_name -> collector.v1.Timings
 	8, // 4: collector.v1.Result.table_nanos:type_name -> collector.v1.Result.TableNanosEntry
-	1, // 5: collector.v1.Processor.Process:input_type -> collector.v1.Job
-	4, // 6: collector.v1.Processor.Ping:input_type -> collector.v1.PingRequest
-	3, // 7: collector.v1.Processor.Process:output_type -> collector.v1.Result
-	5, // 8: collector.v1.Processor.Ping:output_type -> collector.v1.PingReply
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	9, // 5: collector.v1.Result.rows_deleted:type_name -> collector.v1.Result.RowsDeletedEntry
+	1, // 6: collector.v1.Processor.Process:input_type -> collector.v1.Job
+	4, // 7: collector.v1.Processor.Ping:input_type -> collector.v1.PingRequest
+	3, // 8: collector.v1.Processor.Process:output_type -> collector.v1.Result
+	5, // 9: collector.v1.Processor.Ping:output_type -> collector.v1.PingReply
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_collector_proto_init() }
@@ -539,7 +566,7 @@ func file_collector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_collector_proto_rawDesc), len(file_collector_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -51,6 +51,12 @@ type Metrics struct {
 	ConsumerPaused     prometheus.Gauge
 	RowsWritten        *prometheus.CounterVec
 	StageDuration      *prometheus.HistogramVec
+
+	// Reprocess messages (`collector reprocess`) are counted here instead
+	// of telemetry_processed_total and collector_rows_written_total, so a
+	// backfill does not look like new matches.
+	ReprocessedMatches *prometheus.CounterVec
+	RowsReplaced       *prometheus.CounterVec
 }
 
 // New registers every metric on a fresh registry.
@@ -121,6 +127,12 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		RowsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_rows_written_total", Help: "Rows written per table",
 		}, []string{"table"}),
+		ReprocessedMatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "collector_reprocessed_matches_total", Help: "Reprocess messages (collector reprocess) finished, by status (success, skipped, failed); not in telemetry_processed_total",
+		}, []string{"status"}),
+		RowsReplaced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "collector_rows_replaced_total", Help: "Rows reprocess messages deleted and wrote per table (action deleted or written; match_summaries rows are reset, not deleted); not in collector_rows_written_total",
+		}, []string{"table", "action"}),
 		StageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "collector_job_stage_duration_seconds", Help: "Time per processing stage (read, extract, store) in children",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
@@ -134,7 +146,7 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		m.QueueMessagesProcessed, m.QueueProcessingDuration, m.TelemetryProcessed, m.TelemetryDuration,
 		m.EventsExtracted, m.FileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.DBOperationDuration,
 		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
-		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, info,
+		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, m.ReprocessedMatches, m.RowsReplaced, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, s := range []string{"success", "failed"} {
@@ -142,6 +154,7 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	}
 	for _, s := range []string{"success", "failed", "skipped"} {
 		m.TelemetryProcessed.WithLabelValues(s)
+		m.ReprocessedMatches.WithLabelValues(s)
 	}
 	return m
 }
@@ -160,8 +173,17 @@ func (m *Metrics) ObserveResult(r *protocol.Result) {
 	for k, v := range r.EventsExtracted {
 		m.EventsExtracted.WithLabelValues(k).Add(float64(v))
 	}
-	for k, v := range r.Rows {
-		m.RowsWritten.WithLabelValues(k).Add(float64(v))
+	if len(r.Reprocessed) > 0 {
+		for k, v := range r.Rows {
+			m.RowsReplaced.WithLabelValues(k, "written").Add(float64(v))
+		}
+		for k, v := range r.RowsDeleted {
+			m.RowsReplaced.WithLabelValues(k, "deleted").Add(float64(v))
+		}
+	} else {
+		for k, v := range r.Rows {
+			m.RowsWritten.WithLabelValues(k).Add(float64(v))
+		}
 	}
 	for k, d := range r.TableDurations {
 		m.DBOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
@@ -177,6 +199,17 @@ func (m *Metrics) ObserveResult(r *protocol.Result) {
 		m.StageDuration.WithLabelValues("store").Observe(r.Timings.Store.Seconds())
 		m.DBOperationDuration.WithLabelValues("batch_insert", "telemetry_events").Observe(r.Timings.Store.Seconds())
 	}
+}
+
+// CountProcessed counts a finished message by status (success, skipped,
+// failed): a new match's in telemetry_processed_total, as the reference
+// did, a reprocess message's in collector_reprocessed_matches_total.
+func (m *Metrics) CountProcessed(reprocess bool, status string) {
+	if reprocess {
+		m.ReprocessedMatches.WithLabelValues(status).Inc()
+		return
+	}
+	m.TelemetryProcessed.WithLabelValues(status).Inc()
 }
 
 // ObserveMessage records a message's final disposition the way the
