@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pewstats/collector/child/store"
-	"github.com/pewstats/collector/reprocess"
+	"github.com/pewstats/collector/cmd/internal/reprocess"
 	"github.com/pewstats/collector/supervisor/pool"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
