@@ -521,7 +521,7 @@ def check_docs():
 
 # --- config tables ---------------------------------------------------------
 
-COMMANDS = ["supervise", "child", "migrate", "healthcheck", "publish", "failed", "reprocess"]
+COMMANDS = ["supervise", "child", "migrate", "healthcheck", "status", "publish", "failed", "reprocess"]
 FLAG_RE = re.compile(r"^\s+(?:-\w, )?--([a-z0-9-]+)(?: (\w+))?\s{2,}(.*)$")
 
 

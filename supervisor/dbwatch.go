@@ -8,6 +8,7 @@ import (
 
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/internal/outage"
 	"github.com/pewstats/collector/supervisor/metrics"
 )
 
@@ -29,7 +30,18 @@ type dbWatch struct {
 	pauseReq  chan int // consecutive transient failures that asked for a pause
 	reachable atomic.Bool
 	paused    atomic.Bool
+	outage    outage.Tracker
 }
+
+// setReachable records what the last check found.
+func (w *dbWatch) setReachable(up bool) {
+	w.reachable.Store(up)
+	w.outage.Set(up, w.clock.Now())
+}
+
+// unreachable is how long the database has been unreachable (0 while it
+// answers).
+func (w *dbWatch) unreachable() time.Duration { return w.outage.For(w.clock.Now()) }
 
 func newDBWatch(ping func(context.Context) error, probeInterval time.Duration) *dbWatch {
 	w := &dbWatch{ping: ping, pauseReq: make(chan int, 1), probe: backoff.Policy{Base: probeInterval, Max: 30 * time.Second}}
@@ -54,7 +66,7 @@ func (w *dbWatch) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick:
-			w.reachable.Store(w.check(ctx) == nil)
+			w.setReachable(w.check(ctx) == nil)
 		case n := <-w.pauseReq:
 			w.pauseAndProbe(ctx, n)
 		}
@@ -70,7 +82,7 @@ func (w *dbWatch) check(ctx context.Context) error {
 // pauseAndProbe stops consumption and probes the database until it
 // answers (then resumes) or ctx ends.
 func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
-	w.reachable.Store(false)
+	w.setReachable(false)
 	w.paused.Store(true)
 	w.pause()
 	w.m.ConsumerPaused.Set(1)
@@ -85,7 +97,7 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 		err := w.check(ctx)
 		if err == nil {
 			w.resumed()
-			w.reachable.Store(true)
+			w.setReachable(true)
 			w.paused.Store(false)
 			w.m.ConsumerPaused.Set(0)
 			w.resume()

@@ -2,8 +2,10 @@ package supervisor
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -79,12 +81,47 @@ func (s *Supervisor) Status() Status {
 	return st
 }
 
+// Health is what /health reports: whether the worker can do its job over
+// time. Unlike /readyz it tolerates a short outage (a broker restart, a
+// database failover); unlike /healthz it fails once the broker or the
+// database has been unreachable longer than UnhealthyAfter.
+type Health struct {
+	Healthy             bool    `json:"healthy"`
+	BrokerUnreachableS  float64 `json:"broker_unreachable_seconds"`
+	DatabaseUnreachable float64 `json:"database_unreachable_seconds"`
+	UnhealthyAfterS     float64 `json:"unhealthy_after_seconds"`
+	Reason              string  `json:"reason,omitempty"`
+}
+
+// Health computes /health.
+func (s *Supervisor) Health() Health {
+	broker, db := s.cons.Unreachable(), s.db.unreachable()
+	h := Health{BrokerUnreachableS: broker.Seconds(), DatabaseUnreachable: db.Seconds(), UnhealthyAfterS: s.cfg.UnhealthyAfter.Seconds()}
+	switch {
+	case broker > s.cfg.UnhealthyAfter:
+		h.Reason = fmt.Sprintf("RabbitMQ unreachable for %s", broker.Round(time.Second))
+	case db > s.cfg.UnhealthyAfter:
+		h.Reason = fmt.Sprintf("database unreachable for %s", db.Round(time.Second))
+	default:
+		h.Healthy = true
+	}
+	return h
+}
+
 func (s *Supervisor) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
+		h := s.Health()
+		w.Header().Set("Content-Type", "application/json")
+		if !h.Healthy {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(h)
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		r := s.Readiness()

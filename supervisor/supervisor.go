@@ -43,7 +43,10 @@ type Config struct {
 	// ProbeInterval is the first delay between database probes while
 	// paused; it doubles up to 30s (1s).
 	ProbeInterval time.Duration
-	Log           *slog.Logger
+	// UnhealthyAfter: /health (the container's health check) fails once
+	// the broker or the database has been unreachable this long (5m).
+	UnhealthyAfter time.Duration
+	Log            *slog.Logger
 	// Clock is the time source of the handler, the database watch and the
 	// pool (the wall clock unless a test sets one).
 	Clock clock.Clock
@@ -67,6 +70,9 @@ func (c *Config) defaults() {
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 25 * time.Second
+	}
+	if c.UnhealthyAfter <= 0 {
+		c.UnhealthyAfter = 5 * time.Minute
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -169,7 +175,8 @@ func (s *Supervisor) Metrics() *metrics.Metrics { return s.m }
 //     still ack; it is closed last.
 //  4. pool: returns a restart storm (ErrRestartStorm).
 //  5. database: the readiness view and the pause-and-probe loop.
-//  6. http: /metrics, /healthz, /readyz, /status until the very end.
+//  6. http: /metrics, /healthz, /health, /readyz, /status until the very
+//     end.
 func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
 	if err != nil {

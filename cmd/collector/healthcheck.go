@@ -17,12 +17,20 @@ func newHealthcheckCmd() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "healthcheck",
-		Short: "Exit 0 if the local supervisor's /healthz answers OK (for Docker HEALTHCHECK; the image has no curl)",
-		Args:  cobra.NoArgs,
+		Short: "Exit 0 if the local supervisor's /health answers OK (for Docker HEALTHCHECK; the image has no curl)",
+		Long: `healthcheck asks the supervisor on this host and exits 0 if it answers 200.
+
+/health (the default, for the container's health check) fails once RabbitMQ
+or the database has been unreachable longer than --unhealthy-after, so Docker
+and Komodo show the worker unhealthy during a real outage but not during a
+broker restart. /healthz is liveness (the process answers; Kubernetes'
+livenessProbe), /readyz is readiness (connected, a child alive, the database
+answering now).`,
+		Args: cobra.NoArgs,
 	}
 	f := newEnvFlags(cmd)
 	f.String(&addr, "metrics-addr", "METRICS_ADDR", ":9093", "the supervisor's metrics address")
-	cmd.Flags().StringVar(&path, "path", "/healthz", "endpoint to check: /healthz (alive) or /readyz (ready)")
+	cmd.Flags().StringVar(&path, "path", "/health", "endpoint to check: /health (healthy over time), /healthz (alive) or /readyz (ready now)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for an answer")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := f.apply(); err != nil {

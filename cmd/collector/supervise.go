@@ -45,6 +45,7 @@ type superviseOptions struct {
 	maxAttempts      int
 	maxTransient     int
 	maxTransientAge  *durationValue
+	unhealthyAfter   *durationValue
 	maxStartFailures int
 	backoffBase      *durationValue
 	backoffMax       *durationValue
@@ -59,6 +60,7 @@ func newSuperviseCmd() *cobra.Command {
 		maxChildMemory:  newBytes(1 << 30),
 		backoffBase:     newDuration(250 * time.Millisecond),
 		maxTransientAge: newDuration(time.Hour),
+		unhealthyAfter:  newDuration(5 * time.Minute),
 		backoffMax:      newDuration(30 * time.Second),
 	}
 	cmd := &cobra.Command{
@@ -89,6 +91,7 @@ Roll back to sequential processing with --pool-size=1.`,
 	f.Int(&o.maxAttempts, "max-attempts", "MAX_ATTEMPTS", 2, "deliveries of one message that may crash, hang or exhaust a child before it goes to the failed queue")
 	f.Int(&o.maxTransient, "max-transient-attempts", "MAX_TRANSIENT_ATTEMPTS", 10, "deliveries of one message that may fail transiently (database unreachable, deadlock, …) before it goes to the failed queue as transient_exhausted")
 	f.Duration(o.maxTransientAge, "max-transient-age", "MAX_TRANSIENT_AGE", "how long after its first transient failure a message may still be retried; a later transient failure sends it to the failed queue as transient_exhausted")
+	f.Duration(o.unhealthyAfter, "unhealthy-after", "UNHEALTHY_AFTER", "/health (the container health check) fails once RabbitMQ or the database has been unreachable this long; /healthz (liveness) never does")
 	f.Int(&o.maxStartFailures, "max-start-failures", "MAX_START_FAILURES", 8, "a child slot whose child fails to start or to answer its handshake this many times in a row makes the supervisor exit non-zero (deaths during a job never count)")
 	f.Duration(o.backoffBase, "restart-backoff", "RESTART_BACKOFF", "first delay before restarting a dead child; doubles per consecutive failure")
 	f.Duration(o.backoffMax, "restart-backoff-max", "RESTART_BACKOFF_MAX", "longest delay between child restarts")
@@ -153,6 +156,9 @@ func (o *superviseOptions) validate() error {
 	}
 	if o.maxTransientAge.d <= 0 {
 		return usagef("--max-transient-age must be positive")
+	}
+	if o.unhealthyAfter.d <= 0 {
+		return usagef("--unhealthy-after must be positive")
 	}
 	if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
 		return usagef("--metrics-addr %q is not host:port: %v", o.metricsAddr, err)
@@ -307,6 +313,7 @@ func (o *superviseOptions) run(ctx context.Context) error {
 		MaxAttempts:          o.maxAttempts,
 		MaxTransientAttempts: o.maxTransient,
 		MaxTransientAge:      o.maxTransientAge.d,
+		UnhealthyAfter:       o.unhealthyAfter.d,
 		Log:                  log,
 	})
 

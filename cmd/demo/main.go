@@ -153,6 +153,7 @@ func run(ctx context.Context, c *config) error {
 
 	t0 := time.Now()
 	var ok, failed float64
+	shown := false
 	for {
 		select {
 		case err := <-exited:
@@ -170,6 +171,17 @@ func run(ctx context.Context, c *config) error {
 		fmt.Printf("\r  %d/%d matches  %.2f matches/s  %d failed   ", done, total, float64(done)/el, int(failed))
 		if done >= total {
 			break
+		}
+		// Once, while the children work: what an operator sees with
+		// `collector status`.
+		if !shown && done >= total/3 {
+			shown = true
+			fmt.Printf("\n\n  $ collector status --metrics-addr=%s\n", c.metrics)
+			st := c.collector(ctx, "status", "--metrics-addr="+c.metrics)
+			if err := st.Run(); err != nil {
+				fmt.Printf("  (collector status: %v)\n", err)
+			}
+			fmt.Println()
 		}
 	}
 	elapsed := time.Since(t0)

@@ -14,6 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/supervisor/internal/backoff"
+	"github.com/pewstats/collector/supervisor/internal/outage"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
 
@@ -82,6 +83,8 @@ type Consumer struct {
 	pub    *publisher.Publisher // dead-letters and retries, on the same connection
 
 	connected atomic.Bool
+	// outage is how long the broker has been unreachable (for /health).
+	outage    outage.Tracker
 	consuming atomic.Bool
 	paused    atomic.Bool
 	pauseCh   chan bool // true = pause, false = resume
@@ -106,6 +109,7 @@ func New(cfg Config) *Consumer {
 	}
 	c := &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
 	c.pub = publisher.New(c.currentConn, cfg.Log)
+	c.outage.Down(time.Now()) // not connected yet
 	return c
 }
 
@@ -121,6 +125,10 @@ func (c *Consumer) currentConn() (*amqp.Connection, error) {
 
 // Deliveries is the stream of received messages. It is closed when Run returns.
 func (c *Consumer) Deliveries() <-chan *Delivery { return c.out }
+
+// Unreachable is how long the broker has been unreachable (0 while
+// connected). Until the first connection the outage counts from New.
+func (c *Consumer) Unreachable() time.Duration { return c.outage.For(time.Now()) }
 
 // Connected reports whether the broker connection is up.
 func (c *Consumer) Connected() bool { return c.connected.Load() }
@@ -338,14 +346,17 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.Heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
 	if err != nil {
 		c.connected.Store(false)
+		c.outage.Down(time.Now())
 		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)
 	}
 	c.conn = conn
 	c.connected.Store(true)
+	c.outage.Up()
 	go func() {
 		// Track connection state for /readyz independently of channels.
 		<-conn.NotifyClose(make(chan *amqp.Error, 1))
 		c.connected.Store(false)
+		c.outage.Down(time.Now())
 	}()
 	return conn, nil
 }
