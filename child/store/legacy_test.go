@@ -54,7 +54,6 @@ func (l legacyWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 var legacyStageSeq atomic.Uint64
 
-
 // legacyStaged is a transaction-local table loaded with COPY, from which one
 // set-based statement then moves the rows.
 type legacyStaged struct {
@@ -107,7 +106,6 @@ func (s *legacyStaged) drop(ctx context.Context, tx *sql.Tx) error {
 	}
 	return nil
 }
-
 
 // CopyUpsert keeps the reference's conflict behaviour on a table with a
 // unique key while still loading with COPY: rows are copied into a

@@ -199,7 +199,7 @@ func edgeSteps(legacy bool) []store.Step {
 			PrimaryTeam1: 1, PrimaryTeam2: 2, ThirdPartyTeams: []int64{3}, TotalKnocks: 2, TotalKills: 1, TotalDamage: 412.12499999999999,
 			TotalDamageEvents: 9, Outcome: "THIRD_PARTY", WinningTeamID: 1, HasWinner: true, LoserTeamID: 2, HasLoser: true,
 			TeamOutcomes: []extract.TeamOutcome{{TeamID: 1, Outcome: "WON"}, {TeamID: 2, Outcome: "LOST"}, {TeamID: 3, Outcome: "DRAW"}},
-			Reason: `Multiple casualties (3 knocks/kills) "quoted" \ back`, CenterX: 1.005, CenterY: -0.0, SpreadRadius: 2.675, HasCenter: true,
+			Reason:       `Multiple casualties (3 knocks/kills) "quoted" \ back`, CenterX: 1.005, CenterY: -0.0, SpreadRadius: 2.675, HasCenter: true,
 			Participants: participants[:4]},
 		{StartTime: start.Add(time.Minute), EndTime: start.Add(2 * time.Minute), DurationSeconds: 60, TeamIDs: []int64{4, 5},
 			PrimaryTeam1: 4, PrimaryTeam2: 5, Outcome: "DRAW", TeamOutcomes: []extract.TeamOutcome{{TeamID: 4, Outcome: "DRAW"}, {TeamID: 5, Outcome: "DRAW"}},
@@ -282,4 +282,3 @@ func resetAllFlags() string {
 	}
 	return strings.Join(cols, ", ")
 }
-
