@@ -35,11 +35,18 @@ var circleCols = []stageCol{
 }
 
 // circleInsertSQL inserts the samples of players with none for the match
-// yet ($1 is the match id, the columns follow as arrays).
+// yet ($1 is the match id, the columns follow as arrays). The players who
+// have samples are read first, into a materialized set: a plan that probed
+// the table row by row while inserting would meet, for every sample, the
+// same player's samples this very statement had just inserted (invisible
+// to it, but still visited), quadratic in the samples per player.
 var circleInsertSQL = prepared(fmt.Sprintf(`
+	WITH present AS MATERIALIZED (
+		SELECT DISTINCT player_name::text AS player_name FROM player_circle_positions WHERE match_id = $1::text
+	)
 	INSERT INTO player_circle_positions (match_id, %s)
 	SELECT $1::text, %s FROM %s
-	WHERE NOT EXISTS (SELECT 1 FROM player_circle_positions p WHERE p.match_id = $1::text AND p.player_name = s.player_name)
+	WHERE NOT EXISTS (SELECT 1 FROM present p WHERE p.player_name = s.player_name)
 	ON CONFLICT DO NOTHING`, columnNames(circleCols), unnestColumns(circleCols, "s"), unnestSource(circleCols, 2, "s", false)))
 
 func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {

@@ -23,17 +23,27 @@ import (
 type parityMatch struct {
 	info   extract.MatchInfo
 	events []telemetry.Event
+	rows   *extractedRows // by tracked set, filled on first use
 }
 
-// steps builds the match's store.Steps the way child/pipeline.go does, every
-// step included. legacy wraps each writer in store.LegacyWriter.
-func (m parityMatch) steps(t *testing.T, tracked map[string]struct{}, legacy bool) []store.Step {
+// extractedRows is every extractor's output for one tracked set.
+type extractedRows struct {
+	landings []extract.Landing
+	kills    []extract.KillPosition
+	wk       []extract.WeaponKill
+	dmg      []extract.DamageEvent
+	knocks   []extract.KnockEvent
+	sums     []extract.FinishingSummary
+	fights   []extract.Fight
+	enhanced []extract.PlayerEnhancedStats
+	circle   []extract.CirclePosition
+	dist     []extract.WeaponUse
+}
+
+func (m *parityMatch) extracted(t testing.TB, tracked map[string]struct{}) *extractedRows {
 	t.Helper()
-	wrap := func(w store.TableWriter) store.TableWriter {
-		if legacy {
-			return store.LegacyWriter(w)
-		}
-		return w
+	if m.rows != nil {
+		return m.rows
 	}
 	must := func(err error) {
 		t.Helper()
@@ -41,37 +51,64 @@ func (m parityMatch) steps(t *testing.T, tracked map[string]struct{}, legacy boo
 			t.Fatal(err)
 		}
 	}
-	ev, info := m.events, m.info
-	landings, err := extract.Landings(ev)
+	ev := m.events
+	x := &extractedRows{}
+	var err error
+	x.landings, err = extract.Landings(ev)
 	must(err)
-	kills, err := extract.KillPositions(ev)
+	x.kills, err = extract.KillPositions(ev)
 	must(err)
-	wk, err := extract.WeaponKills(ev)
+	x.wk, err = extract.WeaponKills(ev)
 	must(err)
-	dmg, err := extract.DamageEvents(ev, tracked)
+	x.dmg, err = extract.DamageEvents(ev, tracked)
 	must(err)
-	knocks, sums, err := extract.Finishing(ev)
+	x.knocks, x.sums, err = extract.Finishing(ev)
 	must(err)
-	fights := &store.Fights{Info: info, Rows: extract.TeamFights(ev)}
+	x.fights = extract.TeamFights(ev)
 	circle := extract.CircleTracking(ev, func(name string) bool { _, ok := tracked[name]; return ok })
-	enhanced := extract.MergeEnhancedStats(extract.ItemUsageStats(ev), extract.AdvancedCombatStats(ev), circle.Aggregates)
+	x.enhanced = extract.MergeEnhancedStats(extract.ItemUsageStats(ev), extract.AdvancedCombatStats(ev), circle.Aggregates)
+	x.circle = circle.Positions
+	x.dist = extract.WeaponDistribution(ev)
+	m.rows = x
+	return x
+}
+
+// steps builds the match's store.Steps the way child/pipeline.go does, every
+// step included. legacy wraps each writer in store.LegacyWriter.
+func (m *parityMatch) steps(t testing.TB, tracked map[string]struct{}, legacy bool) []store.Step {
+	t.Helper()
+	return m.stepsAs(t, m.info.MatchID, tracked, legacy)
+}
+
+// stepsAs is steps for a copy of the match stored under another id.
+func (m *parityMatch) stepsAs(t testing.TB, matchID string, tracked map[string]struct{}, legacy bool) []store.Step {
+	t.Helper()
+	wrap := func(w store.TableWriter) store.TableWriter {
+		if legacy {
+			return store.LegacyWriter(w)
+		}
+		return w
+	}
+	x, info := m.extracted(t, tracked), m.info
+	info.MatchID = matchID
+	fights := &store.Fights{Info: info, Rows: x.fights}
 	return []store.Step{
-		{Flag: store.FlagLandings, Writers: []store.TableWriter{wrap(store.Landings{Info: info, Rows: landings})}},
-		{Flag: store.FlagKills, Writers: []store.TableWriter{wrap(store.KillPositions{Info: info, Rows: kills})}},
-		{Flag: store.FlagWeapons, Writers: []store.TableWriter{wrap(store.WeaponKills{Info: info, Rows: wk})}},
-		{Flag: store.FlagDamage, Writers: []store.TableWriter{wrap(store.DamageEvents{Info: info, Rows: dmg})}},
-		{Flag: store.FlagFinishing, Writers: []store.TableWriter{wrap(store.KnockEvents{Info: info, Rows: knocks}), wrap(store.FinishingSummaries{Info: info, Rows: sums})}},
+		{Flag: store.FlagLandings, Writers: []store.TableWriter{wrap(store.Landings{Info: info, Rows: x.landings})}},
+		{Flag: store.FlagKills, Writers: []store.TableWriter{wrap(store.KillPositions{Info: info, Rows: x.kills})}},
+		{Flag: store.FlagWeapons, Writers: []store.TableWriter{wrap(store.WeaponKills{Info: info, Rows: x.wk})}},
+		{Flag: store.FlagDamage, Writers: []store.TableWriter{wrap(store.DamageEvents{Info: info, Rows: x.dmg})}},
+		{Flag: store.FlagFinishing, Writers: []store.TableWriter{wrap(store.KnockEvents{Info: info, Rows: x.knocks}), wrap(store.FinishingSummaries{Info: info, Rows: x.sums})}},
 		{Flag: store.FlagFights, Writers: []store.TableWriter{wrap(fights.TeamFights()), wrap(fights.Participants())}},
-		{Flag: store.FlagEnhancedStats, Writers: []store.TableWriter{wrap(store.EnhancedStats{MatchID: info.MatchID, Rows: enhanced})}},
-		{Flag: store.FlagCircles, Writers: []store.TableWriter{wrap(store.CirclePositions{MatchID: info.MatchID, Rows: circle.Positions})}},
-		{Flag: store.FlagWeaponDistribution, Writers: []store.TableWriter{wrap(store.WeaponDistribution{MatchID: info.MatchID, Rows: extract.WeaponDistribution(ev)})}},
+		{Flag: store.FlagEnhancedStats, Writers: []store.TableWriter{wrap(store.EnhancedStats{MatchID: info.MatchID, Rows: x.enhanced})}},
+		{Flag: store.FlagCircles, Writers: []store.TableWriter{wrap(store.CirclePositions{MatchID: info.MatchID, Rows: x.circle})}},
+		{Flag: store.FlagWeaponDistribution, Writers: []store.TableWriter{wrap(store.WeaponDistribution{MatchID: info.MatchID, Rows: x.dist})}},
 	}
 }
 
 // parityMatches generates matches of every shape the writers meet: a modern
 // match with nine players in ten tracked (thousands of damage rows and
 // circle samples), and small ones in other game modes.
-func parityMatches(t *testing.T) ([]parityMatch, *synth.Seed) {
+func parityMatches(t *testing.T) ([]*parityMatch, *synth.Seed) {
 	t.Helper()
 	opts := []synth.Options{
 		{Profile: synth.ProfileModern, Seed: 13, TrackedFraction: 0.9},
@@ -80,7 +117,7 @@ func parityMatches(t *testing.T) ([]parityMatch, *synth.Seed) {
 		{Profile: synth.ProfileSmall, Seed: 23, TrackedFraction: 1},
 	}
 	seed := &synth.Seed{}
-	var out []parityMatch
+	var out []*parityMatch
 	for _, o := range opts {
 		m, err := synth.Generate(o)
 		if err != nil {
@@ -95,7 +132,7 @@ func parityMatches(t *testing.T) ([]parityMatch, *synth.Seed) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, parityMatch{
+		out = append(out, &parityMatch{
 			info: extract.MatchInfo{MatchID: m.ID, MapName: m.MapName, GameMode: m.GameMode, GameType: m.GameType,
 				MatchDatetime: m.CreatedAt.UTC(), MatchDatetimeText: m.MatchDatetime()},
 			events: tm.Events,
@@ -131,7 +168,7 @@ func parityDB(t *testing.T, seed *synth.Seed) (*store.Store, *sql.DB) {
 	return st, db
 }
 
-func trackedIn(t *testing.T, db *sql.DB) map[string]struct{} {
+func trackedIn(t testing.TB, db *sql.DB) map[string]struct{} {
 	t.Helper()
 	rows, err := db.Query(`SELECT player_name FROM players`)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 // EnhancedStats updates the existing match_summaries rows of a match with
 // the item-use, advanced-combat and circle columns (reference:
 // update_match_summaries_enhanced_stats), in one statement: the per-player
-// values are sent as one array per column and applied with one
-// UPDATE … FROM unnest(…), where the reference ran one UPDATE per player.
+// values are sent as one array per column and applied with one UPDATE,
+// where the reference ran one UPDATE per player.
 //
 // Semantics kept from the reference: rows are matched on (match_id,
 // player_name) and only existing rows change (no insert); every column is
@@ -39,18 +39,25 @@ var enhancedCols = []stageCol{
 }
 
 // enhancedUpdateSQL is the reference's per-player UPDATE for all players
-// at once: $1 is the match id, the columns follow as arrays. COALESCE sees
-// the same types as the reference's parameters (float8, bigint), so the
-// values it stores are the reference's, NULL groups included.
+// at once: $1 is the match id, then one array per column ($2 the player
+// names). Each row finds its player's position in the names once and takes
+// every column from that position: the arrays are read by subscript, not
+// joined, since a join with unnest is planned for ten rows and rescans the
+// arrays once per summary row. COALESCE sees the reference's parameter
+// types (float8, bigint), so the values it stores are the reference's,
+// NULL groups included.
 var enhancedUpdateSQL = prepared(func() string {
-	var set strings.Builder
-	for _, c := range enhancedCols[1:] {
-		fmt.Fprintf(&set, "%s = COALESCE(s.%s, ms.%s), ", c.name, c.name, c.name)
+	targets := make([]string, 0, len(enhancedCols)-1)
+	values := make([]string, 0, len(enhancedCols)-1)
+	for i, c := range enhancedCols[1:] {
+		targets = append(targets, c.name)
+		values = append(values, fmt.Sprintf("COALESCE(($%d::%s[])[k.i], ms.%s)", i+3, c.typ, c.name))
 	}
 	return fmt.Sprintf(`
-	UPDATE match_summaries ms SET %s updated_at = NOW()
-	FROM %s
-	WHERE ms.match_id = $1 AND ms.player_name = s.player_name`, set.String(), unnestSource(enhancedCols, 2, "s", false))
+	UPDATE match_summaries ms SET (%s) = (
+		SELECT %s FROM (SELECT array_position($2::text[], ms.player_name::text) AS i) k
+	), updated_at = NOW()
+	WHERE ms.match_id = $1 AND ms.player_name = ANY($2::text[])`, strings.Join(targets, ", "), strings.Join(values, ", "))
 }())
 
 func (w EnhancedStats) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
