@@ -23,6 +23,9 @@ type cpuWatch struct {
 	base   map[int]float64
 	last   map[int]float64
 	role   map[int]string // "parent", "child", "postgres"
+
+	broker                int // RabbitMQ's beam.smp, 0 if not found
+	broker0, busy0, idle0 float64
 }
 
 func newCPUWatch(db *sql.DB, dbName string, parent int) *cpuWatch {
@@ -33,6 +36,11 @@ func newCPUWatch(db *sql.DB, dbName string, parent int) *cpuWatch {
 // start takes the baseline: CPU spent before consuming began (process
 // start, connecting) is not the matches'.
 func (w *cpuWatch) start(ctx context.Context) {
+	w.broker = processNamed("beam.smp")
+	if w.broker != 0 {
+		w.broker0 = cpuSeconds(w.broker)
+	}
+	w.busy0, w.idle0 = machineCPU()
 	for pid, role := range w.processes(ctx) {
 		w.role[pid] = role
 		w.base[pid] = cpuSeconds(pid)
@@ -51,6 +59,55 @@ func (w *cpuWatch) sample(ctx context.Context) {
 		}
 		w.last[pid] = v
 	}
+}
+
+// machine returns the broker's CPU seconds since start and the whole
+// machine's busy and idle CPU seconds since start.
+func (w *cpuWatch) machine() (broker, busy, idle float64) {
+	if w.broker != 0 {
+		broker = cpuSeconds(w.broker) - w.broker0
+	}
+	b, i := machineCPU()
+	return broker, b - w.busy0, i - w.idle0
+}
+
+// machineCPU is the machine's busy and idle (idle + iowait) CPU seconds
+// since boot, over all CPUs, from the first line of /proc/stat.
+func machineCPU() (busy, idle float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseFloat(v, 64)
+		switch i {
+		case 3, 4: // idle, iowait
+			idle += n
+		case 8, 9: // guest time is already counted in user
+		default:
+			busy += n
+		}
+	}
+	return busy / 100, idle / 100
+}
+
+// processNamed returns the pid of the first process whose command name is
+// name, 0 if none.
+func processNamed(name string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err == nil && strings.TrimSpace(string(b)) == name {
+			return p
+		}
+	}
+	return 0
 }
 
 // used returns CPU seconds since start by role.

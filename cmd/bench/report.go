@@ -26,12 +26,25 @@ func mean(xs []float64) float64 {
 	return t / float64(max(1, len(xs)))
 }
 
+// median is the middle value, or the mean of the two middle values.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 // spread is "median [min–max]" of xs, or the value alone for one run.
 func spread(xs []float64, format string) string {
 	if len(xs) == 1 {
 		return fmt.Sprintf(format, xs[0])
 	}
-	return fmt.Sprintf(format+" ["+format+"–"+format+"]", percentile(xs, .5), percentile(xs, 0), percentile(xs, 1))
+	return fmt.Sprintf(format+" ["+format+"–"+format+"]", median(xs), percentile(xs, 0), percentile(xs, 1))
 }
 
 // group is every round of one binary, kind and pool size.
@@ -95,6 +108,7 @@ func report(w io.Writer, o *options, sets []*matchSet, rs []*result) {
 	gs := groups(rs)
 	fmt.Fprintf(w, "\n%d matches per run, %d round(s); median [min–max] over rounds\n", o.matches, o.rounds)
 	fmt.Fprintf(w, "\n| binary | kind | pool | matches/min | p50 | read | extract | store | child CPU ms/match | PostgreSQL CPU ms/match | parent CPU ms/match | catalog rows/match (pg_class, pg_attribute) | failed | child peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	defer reportMachine(w, gs)
 	for _, g := range gs {
 		var peak []float64
 		for _, r := range g.runs {
@@ -111,8 +125,8 @@ func report(w io.Writer, o *options, sets []*matchSet, rs []*result) {
 			g.bin, g.kind, g.pool,
 			spread(g.each(func(r *result) float64 { return r.matchesPerMin() }), "%.0f"),
 			spread(g.each(func(r *result) float64 { return percentile(r.perMatch, .5) * 1000 }), "%.0f"),
-			percentile(g.each(func(r *result) float64 { return mean(r.read) * 1000 }), .5),
-			percentile(g.each(func(r *result) float64 { return mean(r.extract) * 1000 }), .5),
+			median(g.each(func(r *result) float64 { return mean(r.read) * 1000 })),
+			median(g.each(func(r *result) float64 { return mean(r.extract) * 1000 })),
 			spread(g.each(func(r *result) float64 { return mean(r.store) * 1000 }), "%.0f"),
 			spread(g.each(func(r *result) float64 { return perMatchMS(r.childCPU, r) }), "%.0f"),
 			spread(g.each(func(r *result) float64 { return perMatchMS(r.pgCPU, r) }), "%.0f"),
@@ -189,15 +203,35 @@ func reportTables(w io.Writer, gs []*group) {
 	for _, t := range names {
 		fmt.Fprintf(w, "| %s |", t)
 		for _, g := range gs {
-			perMatch := percentile(g.each(func(r *result) float64 { return float64(r.rows[t]) / float64(r.n()) }), .5)
-			perSec := percentile(g.each(func(r *result) float64 {
+			perMatch := median(g.each(func(r *result) float64 { return float64(r.rows[t]) / float64(r.n()) }))
+			perSec := median(g.each(func(r *result) float64 {
 				if r.writeSeconds[t] == 0 {
 					return 0
 				}
 				return float64(r.rows[t]) / r.writeSeconds[t]
-			}), .5)
+			}))
 			fmt.Fprintf(w, " %.0f (%.0f/s) |", perMatch, perSec)
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// reportMachine says where the machine's CPU went during the runs, in
+// cores (CPU seconds per second of wall time): the children, the parent,
+// the PostgreSQL backends serving them, the broker, and everything else
+// the shared machine ran meanwhile, against the cores it has.
+func reportMachine(w io.Writer, gs []*group) {
+	fmt.Fprintf(w, "\nwhere the CPU went while the queue drained, in cores (median over rounds); the machine has %d\n\n| binary | kind | pool | children | PostgreSQL backends | parent | broker | everything else | idle |\n|---|---|---|---|---|---|---|---|---|\n", runtime.NumCPU())
+	for _, g := range gs {
+		cores := func(f func(r *result) float64) string {
+			return fmt.Sprintf("%.2f", median(g.each(func(r *result) float64 { return f(r) / r.wall.Seconds() })))
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", g.bin, g.kind, g.pool,
+			cores(func(r *result) float64 { return r.childCPU }), cores(func(r *result) float64 { return r.pgCPU }),
+			cores(func(r *result) float64 { return r.parentCPU }), cores(func(r *result) float64 { return r.brokerCPU }),
+			cores(func(r *result) float64 {
+				return max(0, r.machineBusy-r.childCPU-r.pgCPU-r.parentCPU-r.brokerCPU)
+			}),
+			cores(func(r *result) float64 { return r.machineIdle }))
 	}
 }
