@@ -38,16 +38,22 @@ type result struct {
 	// brokerCPU is the RabbitMQ server's (beam.smp) CPU over the same
 	// time; machineBusy and machineIdle are the whole machine's busy and
 	// idle CPU seconds from /proc/stat.
-	brokerCPU, machineBusy, machineIdle float64
-	rows                                map[string]int64   // per table, from the children's results
-	writeSeconds                        map[string]float64 // per table, database time as children measured it
-	catalog                             catalogWrites      // system-catalog rows written during the run
-	failed                              int
+	brokerCPU, pgBackgroundCPU, machineBusy, machineIdle float64
+	rows                                                 map[string]int64   // per table, from the children's results
+	writeSeconds                                         map[string]float64 // per table, database time as children measured it
+	catalog                                              catalogWrites      // system-catalog rows written during the run
+	failed                                               int
 }
 
 func (r *result) n() int { return max(1, len(r.perMatch)) }
 
 func (r *result) matchesPerMin() float64 { return float64(len(r.perMatch)) / r.wall.Minutes() }
+
+// pipelineCPU is the CPU seconds one match cost the whole pipeline:
+// children, parent, the backends serving them and the broker.
+func (r *result) pipelineCPU() float64 {
+	return (r.childCPU + r.parentCPU + r.pgCPU + r.brokerCPU) / float64(r.n())
+}
 
 func nowSeconds() float64 { return float64(time.Now().UnixNano()) / 1e9 }
 
@@ -162,7 +168,7 @@ func (o *options) drain(ctx context.Context, b binary, s *matchSet, pool, round 
 	r.wall = time.Since(start)
 	cpu.sample(ctx)
 	r.childCPU, r.parentCPU, r.pgCPU = cpu.used()
-	r.brokerCPU, r.machineBusy, r.machineIdle = cpu.machine()
+	r.brokerCPU, r.pgBackgroundCPU, r.machineBusy, r.machineIdle = cpu.machine()
 	r.parentPeakRSS = statusKB(sup.Process.Pid, "VmHWM") * 1024
 	for _, v := range peaks {
 		r.childPeakRSS = append(r.childPeakRSS, v)

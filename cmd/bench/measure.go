@@ -26,6 +26,10 @@ type cpuWatch struct {
 
 	broker                int // RabbitMQ's beam.smp, 0 if not found
 	broker0, busy0, idle0 float64
+	// pgBackground are PostgreSQL's own processes (WAL writer,
+	// checkpointer, background writer, …): the WAL our rows make is
+	// written there. Shared with whatever else the server serves.
+	pgBackground map[int]float64
 }
 
 func newCPUWatch(db *sql.DB, dbName string, parent int) *cpuWatch {
@@ -41,6 +45,10 @@ func (w *cpuWatch) start(ctx context.Context) {
 		w.broker0 = cpuSeconds(w.broker)
 	}
 	w.busy0, w.idle0 = machineCPU()
+	w.pgBackground = map[int]float64{}
+	for _, pid := range postgresBackground() {
+		w.pgBackground[pid] = cpuSeconds(pid)
+	}
 	for pid, role := range w.processes(ctx) {
 		w.role[pid] = role
 		w.base[pid] = cpuSeconds(pid)
@@ -61,14 +69,44 @@ func (w *cpuWatch) sample(ctx context.Context) {
 	}
 }
 
-// machine returns the broker's CPU seconds since start and the whole
-// machine's busy and idle CPU seconds since start.
-func (w *cpuWatch) machine() (broker, busy, idle float64) {
+// machine returns, since start, the broker's CPU seconds, PostgreSQL's
+// background processes' and the whole machine's busy and idle CPU seconds.
+func (w *cpuWatch) machine() (broker, pgBackground, busy, idle float64) {
 	if w.broker != 0 {
 		broker = cpuSeconds(w.broker) - w.broker0
 	}
+	for pid, v := range w.pgBackground {
+		if now := cpuSeconds(pid); now > 0 {
+			pgBackground += now - v
+		}
+	}
 	b, i := machineCPU()
-	return broker, b - w.busy0, i - w.idle0
+	return broker, pgBackground, b - w.busy0, i - w.idle0
+}
+
+// postgresBackground lists PostgreSQL's auxiliary processes, whose
+// command lines the server sets to "postgres: <cluster>: <role>".
+func postgresBackground() []int {
+	roles := []string{": walwriter", ": checkpointer", ": background writer", ": autovacuum", ": logical replication", ": stats"}
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !strings.HasPrefix(string(b), "postgres: ") {
+			continue
+		}
+		for _, r := range roles {
+			if strings.Contains(string(b), r) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // machineCPU is the machine's busy and idle (idle + iowait) CPU seconds

@@ -218,20 +218,28 @@ func reportTables(w io.Writer, gs []*group) {
 
 // reportMachine says where the machine's CPU went during the runs, in
 // cores (CPU seconds per second of wall time): the children, the parent,
-// the PostgreSQL backends serving them, the broker, and everything else
-// the shared machine ran meanwhile, against the cores it has.
+// the PostgreSQL backends serving them and PostgreSQL's own background
+// processes, the broker, and everything else the shared machine ran
+// meanwhile, against the cores it has. The last columns are what a match
+// cost the pipeline in CPU, and the matches per minute that cost allows
+// on the machine's cores with nothing else running on them: on a shared
+// machine, the figure two builds can be compared by.
 func reportMachine(w io.Writer, gs []*group) {
-	fmt.Fprintf(w, "\nwhere the CPU went while the queue drained, in cores (median over rounds); the machine has %d\n\n| binary | kind | pool | children | PostgreSQL backends | parent | broker | everything else | idle |\n|---|---|---|---|---|---|---|---|---|\n", runtime.NumCPU())
+	n := runtime.NumCPU()
+	fmt.Fprintf(w, "\nwhere the CPU went while the queue drained, in cores (median over rounds); the machine has %d\n\n| binary | kind | pool | children | PostgreSQL backends | PostgreSQL background | parent | broker | everything else | idle | pipeline CPU ms/match | matches/min on %d free cores |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", n, n)
 	for _, g := range gs {
 		cores := func(f func(r *result) float64) string {
 			return fmt.Sprintf("%.2f", median(g.each(func(r *result) float64 { return f(r) / r.wall.Seconds() })))
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", g.bin, g.kind, g.pool,
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.bin, g.kind, g.pool,
 			cores(func(r *result) float64 { return r.childCPU }), cores(func(r *result) float64 { return r.pgCPU }),
+			cores(func(r *result) float64 { return r.pgBackgroundCPU }),
 			cores(func(r *result) float64 { return r.parentCPU }), cores(func(r *result) float64 { return r.brokerCPU }),
 			cores(func(r *result) float64 {
-				return max(0, r.machineBusy-r.childCPU-r.pgCPU-r.parentCPU-r.brokerCPU)
+				return max(0, r.machineBusy-r.childCPU-r.pgCPU-r.pgBackgroundCPU-r.parentCPU-r.brokerCPU)
 			}),
-			cores(func(r *result) float64 { return r.machineIdle }))
+			cores(func(r *result) float64 { return r.machineIdle }),
+			spread(g.each(func(r *result) float64 { return r.pipelineCPU() * 1000 }), "%.0f"),
+			spread(g.each(func(r *result) float64 { return float64(n) * 60 / r.pipelineCPU() }), "%.0f"))
 	}
 }
