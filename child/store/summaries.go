@@ -40,24 +40,21 @@ var enhancedCols = []stageCol{
 
 // enhancedUpdateSQL is the reference's per-player UPDATE for all players
 // at once: $1 is the match id, then one array per column ($2 the player
-// names). Each row finds its player's position in the names once and takes
-// every column from that position: the arrays are read by subscript, not
-// joined, since a join with unnest is planned for ten rows and rescans the
-// arrays once per summary row. COALESCE sees the reference's parameter
-// types (float8, bigint), so the values it stores are the reference's,
-// NULL groups included.
+// names). The players are joined by subscript (generate_subscripts over the
+// names) and every column is read at its player's subscript: a join with a
+// many-column unnest is planned for ten rows and rescans the arrays once per
+// summary row, where the subscripts are planned for a thousand and hashed.
+// COALESCE sees the reference's parameter types (float8, bigint), so the
+// values it stores are the reference's, NULL groups included.
 var enhancedUpdateSQL = prepared(func() string {
-	targets := make([]string, 0, len(enhancedCols)-1)
-	values := make([]string, 0, len(enhancedCols)-1)
+	var set strings.Builder
 	for i, c := range enhancedCols[1:] {
-		targets = append(targets, c.name)
-		values = append(values, fmt.Sprintf("COALESCE(($%d::%s[])[k.i], ms.%s)", i+3, c.typ, c.name))
+		fmt.Fprintf(&set, "%s = COALESCE(($%d::%s[])[s.i], ms.%s), ", c.name, i+3, c.typ, c.name)
 	}
 	return fmt.Sprintf(`
-	UPDATE match_summaries ms SET (%s) = (
-		SELECT %s FROM (SELECT array_position($2::text[], ms.player_name::text) AS i) k
-	), updated_at = NOW()
-	WHERE ms.match_id = $1 AND ms.player_name = ANY($2::text[])`, strings.Join(targets, ", "), strings.Join(values, ", "))
+	UPDATE match_summaries ms SET %s updated_at = NOW()
+	FROM (SELECT i, ($2::text[])[i] AS player_name FROM generate_subscripts($2::text[], 1) AS g(i)) s
+	WHERE ms.match_id = $1 AND ms.player_name = s.player_name`, set.String())
 }())
 
 func (w EnhancedStats) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
