@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -35,18 +36,24 @@ func prepared(query string) string {
 type statements struct {
 	mu      sync.Mutex
 	byQuery map[string]*sql.Stmt
+	tried   time.Time // last preparation that left some out
 }
+
+// retryPrepareAfter spaces out attempts to prepare statements the server
+// refused (a schema behind the binary), which it would log every time.
+const retryPrepareAfter = 30 * time.Second
 
 // prepareAll prepares every registered statement not prepared yet. A
 // statement that cannot be prepared (a table the schema lacks, say) is left
 // out: it runs unprepared, and fails there with the error to report, and
-// preparation is tried again on the next call.
+// preparation is tried again at most every retryPrepareAfter.
 func (c *statements) prepareAll(ctx context.Context, db *sql.DB) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.byQuery) == len(registry) {
+	if len(c.byQuery) == len(registry) || time.Since(c.tried) < retryPrepareAfter {
 		return
 	}
+	c.tried = time.Now()
 	if c.byQuery == nil {
 		c.byQuery = make(map[string]*sql.Stmt, len(registry))
 	}
@@ -60,7 +67,8 @@ func (c *statements) prepareAll(ctx context.Context, db *sql.DB) {
 			continue // the server refused this one; the others may do
 		}
 		if err != nil {
-			return // unreachable or cancelled: the job will say so
+			c.tried = time.Time{} // unreachable or cancelled: try again next time
+			return
 		}
 		c.byQuery[q] = st
 	}
