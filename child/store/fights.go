@@ -24,11 +24,11 @@ import (
 // INSERT … ON CONFLICT DO NOTHING RETURNING id; when no id came back (a
 // conflict) it looked the fight up by (match_id, fight_start_time,
 // fight_end_time) and failed the match if none was found. Here one
-// statement draws the ids from the table's sequence, inserts all fights with
-// ON CONFLICT DO NOTHING and says which went in; fights that did not get the
-// same lookup (first id, if several) — or fail the match, permanently, as
-// the reference did. On the reference schema nothing
-// but the primary key is unique, so the conflict path never runs; it only
+// statement draws the ids from the table's sequence, inserts all fights
+// with ON CONFLICT DO NOTHING and says which went in; a fight that did not
+// go in gets the same lookup (first id, if several) — or fails the match,
+// permanently, as the reference did. On the reference schema nothing but
+// the primary key is unique, so the conflict path never runs; it only
 // matters on a database where someone added a unique key.
 type Fights struct {
 	Info extract.MatchInfo
