@@ -110,6 +110,7 @@ func (m *parityMatch) stepsAs(t testing.TB, matchID string, tracked map[string]s
 // circle samples), and small ones in other game modes.
 func parityMatches(t *testing.T) ([]*parityMatch, *synth.Seed) {
 	t.Helper()
+	storetest.SkipIfShort(t) // every caller writes them to a database
 	opts := []synth.Options{
 		{Profile: synth.ProfileModern, Seed: 13, TrackedFraction: 0.9},
 		{Profile: synth.ProfileSmall, Seed: 21, TrackedFraction: 0.5, GameMode: "solo"},
