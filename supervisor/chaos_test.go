@@ -390,7 +390,11 @@ func TestChaos(t *testing.T) {
 	bin := e2etest.PlainBinary(t)
 	setup := time.Now()
 	good := e.SynthWithBinary(bin, "small", 1+*chaosSeed*100000, plan.small, map[string]any{"x_test_fault": "exit-in-tx@1"}, plan.inTx)
-	good = append(good, e.SynthWithBinary(bin, "modern", 50000+*chaosSeed*100000, plan.modern, nil, 0)...)
+	// The modern matches take two seconds longer on their first delivery,
+	// so the fault injector always finds a child busy with a good match to
+	// kill: with the match transaction as fast as it is now, a short plan
+	// could drain without one.
+	good = append(good, e.SynthWithBinary(bin, "modern", 50000+*chaosSeed*100000, plan.modern, map[string]any{"x_test_fault": "slow:2s@1"}, plan.modern)...)
 	bad := chaosBadMessages(t, e)
 	t.Logf("generated the matches and files in %s", time.Since(setup).Round(time.Second))
 	ids := e2etest.IDs(good)

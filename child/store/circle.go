@@ -34,11 +34,26 @@ var circleCols = []stageCol{
 	{"distance_from_center", "float8"}, {"distance_from_edge", "float8"}, {"is_in_safe_zone", "boolean"},
 }
 
+// circleInsertSQL inserts the samples of players with none for the match
+// yet ($1 is the match id, the columns follow as arrays). The players who
+// have samples are read first, into a materialized set: a plan that probed
+// the table row by row while inserting would meet, for every sample, the
+// same player's samples this very statement had just inserted (invisible
+// to it, but still visited), quadratic in the samples per player.
+var circleInsertSQL = prepared(fmt.Sprintf(`
+	WITH present AS MATERIALIZED (
+		SELECT DISTINCT player_name::text AS player_name FROM player_circle_positions WHERE match_id = $1::text
+	)
+	INSERT INTO player_circle_positions (match_id, %s)
+	SELECT $1::text, %s FROM %s
+	WHERE NOT EXISTS (SELECT 1 FROM present p WHERE p.player_name = s.player_name)
+	ON CONFLICT DO NOTHING`, columnNames(circleCols), unnestColumns(circleCols, "s"), unnestSource(circleCols, 2, "s", false)))
+
 func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if len(w.Rows) == 0 {
 		return 0, nil
 	}
-	s, err := stage(ctx, tx, "circle_positions", circleCols, len(w.Rows), func(i int) []any {
+	arrays, err := columnArrays(len(circleCols), len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
 		return []any{r.PlayerName, r.ElapsedTime, r.PlayerX, r.PlayerY, r.ZoneX, r.ZoneY, r.ZoneRadius,
 			r.DistanceFromCenter, r.DistanceFromEdge, r.InSafeZone}
@@ -46,17 +61,10 @@ func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
-		INSERT INTO player_circle_positions (match_id, %s)
-		SELECT $1::text, %s FROM %s s
-		WHERE NOT EXISTS (SELECT 1 FROM player_circle_positions p WHERE p.match_id = $1::text AND p.player_name = s.player_name)
-		ON CONFLICT DO NOTHING`, s.columns(""), s.columns("s"), s.name), w.MatchID)
+	res, err := execTx(ctx, tx, circleInsertSQL, append([]any{w.MatchID}, arrays...)...)
 	if err != nil {
-		return 0, fmt.Errorf("insert player_circle_positions from staging: %w", err)
+		return 0, fmt.Errorf("insert player_circle_positions: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if err := s.drop(ctx, tx); err != nil {
-		return 0, err
-	}
 	return n, nil
 }

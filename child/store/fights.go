@@ -23,12 +23,12 @@ import (
 // The reference inserted fight by fight with
 // INSERT … ON CONFLICT DO NOTHING RETURNING id; when no id came back (a
 // conflict) it looked the fight up by (match_id, fight_start_time,
-// fight_end_time) and failed the match if none was found. Here the ids are
-// drawn from the table's sequence up front, all fights go in with one
-// INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING id, and fights that
-// returned nothing get the same lookup (first id, if several) — or fail the
-// match, permanently, as the reference did. On the reference schema nothing
-// but the primary key is unique, so the conflict path never runs; it only
+// fight_end_time) and failed the match if none was found. Here one
+// statement draws the ids from the table's sequence, inserts all fights
+// with ON CONFLICT DO NOTHING and says which went in; a fight that did not
+// go in gets the same lookup (first id, if several) — or fails the match,
+// permanently, as the reference did. On the reference schema nothing but
+// the primary key is unique, so the conflict path never runs; it only
 // matters on a database where someone added a unique key.
 type Fights struct {
 	Info extract.MatchInfo
@@ -61,7 +61,6 @@ func (w fightsWriter) MarshalJSON() ([]byte, error)       { return json.Marshal(
 func (w participantsWriter) MarshalJSON() ([]byte, error) { return []byte(`"with team_fights"`), nil }
 
 var fightCols = []stageCol{
-	{"id", "bigint"},
 	// timestamptz, like psycopg's aware datetimes: the cast to the TIMESTAMP
 	// column then uses the session time zone, as it did for the reference.
 	{"fight_start_time", "timestamptz"}, {"fight_end_time", "timestamptz"},
@@ -74,23 +73,42 @@ var fightCols = []stageCol{
 	{"fight_center_x", "float8"}, {"fight_center_y", "float8"}, {"fight_spread_radius", "float8"},
 }
 
+// fightsInsertSQL draws each fight's id from team_fights.id's sequence, in
+// the fights' order, inserts them all with the reference's ON CONFLICT DO
+// NOTHING, and returns, per fight in order, its id and whether it was
+// inserted: one statement where there were four. A NULL id means the
+// column has no owned sequence. The columns come as arrays $1…, then the
+// match's match_id, map_name, game_mode, game_type and match_datetime.
+var fightsInsertSQL = prepared(func() string {
+	n := len(fightCols)
+	return fmt.Sprintf(`
+	WITH src AS (
+		SELECT nextval((SELECT pg_get_serial_sequence('team_fights', 'id'))::regclass) AS id, u.*
+		FROM %s
+	), ins AS (
+		INSERT INTO team_fights (id, %s, match_id, map_name, game_mode, game_type, match_datetime)
+		SELECT s.id, %s, $%d, $%d, $%d, $%d, $%d FROM src s WHERE s.id IS NOT NULL
+		ON CONFLICT DO NOTHING
+		RETURNING id
+	)
+	SELECT s.id, i.id IS NOT NULL FROM src s LEFT JOIN ins i ON i.id = s.id ORDER BY s.ord`,
+		unnestSource(fightCols, 1, "u", true), columnNames(fightCols), unnestColumns(fightCols, "s"),
+		n+1, n+2, n+3, n+4, n+5)
+}())
+
 func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	f := w.f
 	if len(f.Rows) == 0 {
 		return 0, nil
 	}
-	ids, err := allocateFightIDs(ctx, tx, len(f.Rows))
-	if err != nil {
-		return 0, err
-	}
-	s, err := stage(ctx, tx, "team_fights", fightCols, len(f.Rows), func(i int) []any {
+	arrays, err := columnArrays(len(fightCols), len(f.Rows), func(i int) []any {
 		r := &f.Rows[i]
 		var third any
 		if r.ThirdPartyTeams != nil {
 			third = pq.Int64Array(r.ThirdPartyTeams)
 		}
 		return []any{
-			ids[i], r.StartTime, r.EndTime, r.DurationSeconds,
+			r.StartTime, r.EndTime, r.DurationSeconds,
 			pq.Int64Array(r.TeamIDs), r.PrimaryTeam1, r.PrimaryTeam2, third,
 			r.TotalKnocks, r.TotalKills, r.TotalDamage, r.TotalDamageEvents, 0, // total_attack_events: "not currently tracked"
 			r.Outcome, nullIf(r.WinningTeamID, r.HasWinner), nullIf(r.LoserTeamID, r.HasLoser),
@@ -101,30 +119,16 @@ func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`
-		INSERT INTO team_fights (%s, match_id, map_name, game_mode, game_type, match_datetime)
-		SELECT %s, $1, $2, $3, $4, $5 FROM %s
-		ON CONFLICT DO NOTHING
-		RETURNING id`, s.columns(""), s.columns(""), s.name),
-		f.Info.MatchID, NullString(f.Info.MapName, f.Info.MapName != ""), NullString(f.Info.GameMode, f.Info.GameMode != ""),
+	args := append(arrays, f.Info.MatchID, NullString(f.Info.MapName, f.Info.MapName != ""), NullString(f.Info.GameMode, f.Info.GameMode != ""),
 		NullString(f.Info.GameType, f.Info.GameType != ""), MatchDatetime(f.Info))
+	ids, inserted, err := insertFights(ctx, tx, args, len(f.Rows))
 	if err != nil {
-		return 0, fmt.Errorf("insert team_fights from staging: %w", err)
+		return 0, err
 	}
-	inserted := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("read inserted fight id: %w", err)
-		}
-		inserted[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("insert team_fights from staging: %w", err)
-	}
+	stored := int64(0)
 	for i := range ids {
-		if inserted[ids[i]] {
+		if inserted[i] {
+			stored++
 			continue
 		}
 		// A conflict on some unique key other than id: link the
@@ -144,39 +148,36 @@ func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	}
 	f.ids = ids
-	if err := s.drop(ctx, tx); err != nil {
-		return 0, err
-	}
-	return int64(len(inserted)), nil
+	return stored, nil
 }
 
-// allocateFightIDs draws n ids from team_fights.id's sequence, so each
-// fight's id is known before the set-based insert.
-func allocateFightIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
-	var seq sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT pg_get_serial_sequence('team_fights', 'id')`).Scan(&seq); err != nil {
-		return nil, fmt.Errorf("find team_fights id sequence: %w", err)
-	}
-	if !seq.Valid {
-		return nil, failure.Permanentf("SchemaMismatch", "team_fights.id has no owned sequence (expected SERIAL)")
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, seq.String, n)
+// insertFights runs fightsInsertSQL and reads back, per fight, its id and
+// whether it was inserted.
+func insertFights(ctx context.Context, tx *sql.Tx, args []any, n int) (ids []int64, inserted []bool, err error) {
+	rows, err := queryTx(ctx, tx, fightsInsertSQL, args...)
 	if err != nil {
-		return nil, fmt.Errorf("allocate team_fights ids: %w", err)
+		return nil, nil, fmt.Errorf("insert team_fights: %w", err)
 	}
 	defer rows.Close()
-	ids := make([]int64, 0, n)
+	ids, inserted = make([]int64, 0, n), make([]bool, 0, n)
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("allocate team_fights ids: %w", err)
+		var id sql.NullInt64
+		var ok bool
+		if err := rows.Scan(&id, &ok); err != nil {
+			return nil, nil, fmt.Errorf("read inserted fight id: %w", err)
 		}
-		ids = append(ids, id)
+		if !id.Valid {
+			return nil, nil, failure.Permanentf("SchemaMismatch", "team_fights.id has no owned sequence (expected SERIAL)")
+		}
+		ids, inserted = append(ids, id.Int64), append(inserted, ok)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("allocate team_fights ids: %w", err)
+		return nil, nil, fmt.Errorf("insert team_fights: %w", err)
 	}
-	return ids, nil
+	if len(ids) != n {
+		return nil, nil, fmt.Errorf("insert team_fights: %d ids for %d fights", len(ids), n)
+	}
+	return ids, inserted, nil
 }
 
 // teamOutcomesJSON is json.dumps({team_id: outcome}): integer keys become
@@ -204,6 +205,14 @@ var participantCols = []stageCol{
 	{"knocked_at", "timestamp"}, {"killed_at", "timestamp"},
 }
 
+// participantsInsertSQL inserts every participant of the match's fights:
+// the columns as arrays $1…, then match_id and match_datetime.
+var participantsInsertSQL = prepared(fmt.Sprintf(`
+	INSERT INTO fight_participants (%s, match_id, match_datetime)
+	SELECT %s, $%d, $%d FROM %s
+	ON CONFLICT DO NOTHING`, columnNames(participantCols), unnestColumns(participantCols, "s"),
+	len(participantCols)+1, len(participantCols)+2, unnestSource(participantCols, 1, "s", false)))
+
 func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	f := w.f
 	type ref struct{ fight, p int }
@@ -219,7 +228,7 @@ func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error
 	if len(f.ids) != len(f.Rows) {
 		return 0, errors.New("fight_participants written before team_fights")
 	}
-	s, err := stage(ctx, tx, "fight_participants", participantCols, len(refs), func(i int) []any {
+	arrays, err := columnArrays(len(participantCols), len(refs), func(i int) []any {
 		p := &f.Rows[refs[i].fight].Participants[refs[i].p]
 		return []any{
 			f.ids[refs[i].fight], p.PlayerName, NullString(p.AccountID, p.HasAccountID), p.TeamID,
@@ -233,17 +242,10 @@ func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
-		INSERT INTO fight_participants (%s, match_id, match_datetime)
-		SELECT %s, $1, $2 FROM %s
-		ON CONFLICT DO NOTHING`, s.columns(""), s.columns(""), s.name),
-		f.Info.MatchID, MatchDatetime(f.Info))
+	res, err := execTx(ctx, tx, participantsInsertSQL, append(arrays, f.Info.MatchID, MatchDatetime(f.Info))...)
 	if err != nil {
-		return 0, fmt.Errorf("insert fight_participants from staging: %w", err)
+		return 0, fmt.Errorf("insert fight_participants: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if err := s.drop(ctx, tx); err != nil {
-		return 0, err
-	}
 	return n, nil
 }

@@ -9,8 +9,8 @@ import (
 
 // FinishingSummaries writes player_finishing_summary. The reference relied
 // on its UNIQUE (match_id, player_name) key with ON CONFLICT … DO UPDATE,
-// so this keeps that clause (CopyUpsert: COPY into a staging table, then
-// one INSERT … SELECT … ON CONFLICT).
+// so this keeps that clause (UpsertRows: one INSERT … SELECT … ON CONFLICT
+// from the rows sent as one parameter).
 type FinishingSummaries struct {
 	Info extract.MatchInfo
 	Rows []extract.FinishingSummary
@@ -62,8 +62,10 @@ const finishingSummaryConflict = `ON CONFLICT (match_id, player_name) DO UPDATE 
 	wallbang_knock_count = EXCLUDED.wallbang_knock_count,
 	vehicle_knock_count = EXCLUDED.vehicle_knock_count`
 
+var _ = prepared(upsertStatement("player_finishing_summary", finishingSummaryColumns, finishingSummaryConflict))
+
 func (w FinishingSummaries) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
-	return CopyUpsert(ctx, tx, w.Table(), finishingSummaryColumns, finishingSummaryConflict, len(w.Rows), func(i int) []any {
+	return UpsertRows(ctx, tx, w.Table(), finishingSummaryColumns, finishingSummaryConflict, len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
 		return []any{
 			w.Info.MatchID, r.PlayerName, Text(r.PlayerAccountID), r.TeamID, nil,

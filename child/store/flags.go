@@ -157,7 +157,7 @@ func scanFlags(scan func(dest ...any) error, extra ...any) (Flags, error) {
 // parameters $2… (one boolean per flag, in flag order). A flag is only ever
 // turned on, never off: OR keeps what an earlier partial run set, where the
 // reference assigned bool(rows) and could reset a flag (docs/PARITY.md).
-var setFlagsSQL = func() string {
+var setFlagsSQL = prepared(func() string {
 	var b strings.Builder
 	b.WriteString("UPDATE matches SET ")
 	for i, f := range AllFlags() {
@@ -165,7 +165,7 @@ var setFlagsSQL = func() string {
 	}
 	b.WriteString("status = 'completed', updated_at = NOW() WHERE match_id = $1")
 	return b.String()
-}()
+}())
 
 // setFlagsArgs are setFlagsSQL's parameters.
 func setFlagsArgs(matchID string, s Flags) []any {

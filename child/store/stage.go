@@ -1,66 +1,68 @@
 package store
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 )
 
-// stageCol is a column of a staging table: its name and SQL type.
+// stageCol is a column of a set-based load: its name and the SQL type its
+// values are given in. The types are chosen to reproduce the reference's
+// writes: Python floats reached PostgreSQL as float8 parameters and were
+// cast to the target's NUMERIC on assignment (float8 → numeric keeps 15
+// significant digits, so e.g. 0.12499999999999999 is stored as 0.13, not
+// 0.12). Giving floats as float8 and letting INSERT … SELECT / UPDATE … FROM
+// do the same assignment cast stores exactly what the reference stored;
+// loading the NUMERIC column directly from Go's shortest decimal would not.
+//
+// These were once the columns of a temporary staging table created per
+// match; now each column is one array parameter of its type, expanded by
+// unnest, so the same typed values meet the same casts with no catalog
+// change. A type ending in [] (an array column) is sent as text[] and cast
+// per element, since unnest would flatten an array of arrays.
 type stageCol struct{ name, typ string }
 
-// staged is a transaction-local table loaded with COPY, from which one
-// set-based statement then moves the rows.
-type staged struct {
-	name string
-	cols []stageCol
-}
-
-// stage creates a temporary table with the given columns and copies n rows
-// into it. The column types are chosen to reproduce the reference's writes:
-// Python floats reached PostgreSQL as float8 parameters and were cast to the
-// target's NUMERIC on assignment (float8 → numeric keeps 15 significant
-// digits, so e.g. 0.12499999999999999 is stored as 0.13, not 0.12). Staging
-// floats as float8 and letting INSERT … SELECT / UPDATE … FROM do the same
-// assignment cast stores exactly what the reference stored; loading the
-// NUMERIC column directly from Go's shortest decimal would not.
-func stage(ctx context.Context, tx *sql.Tx, prefix string, cols []stageCol, n int, row func(i int) []any) (*staged, error) {
-	s := &staged{name: fmt.Sprintf("stage_%s_%d", prefix, stageSeq.Add(1)), cols: cols}
-	defs := make([]string, len(cols))
+// unnestSource is the FROM item that expands the columns from parameters
+// $first… as the table alias, with ordinality when ord is set (the column
+// is then called ord).
+func unnestSource(cols []stageCol, first int, alias string, ord bool) string {
+	params := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i], names[i] = c.name+" "+c.typ, c.name
+		typ := c.typ
+		if strings.HasSuffix(typ, "[]") {
+			typ = "text" // cast per element in unnestColumns
+		}
+		params[i] = fmt.Sprintf("$%d::%s[]", first+i, typ)
+		names[i] = c.name
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s) ON COMMIT DROP", s.name, strings.Join(defs, ", "))); err != nil {
-		return nil, fmt.Errorf("create staging table %s: %w", s.name, err)
+	with := ""
+	if ord {
+		with = " WITH ORDINALITY"
+		names = append(names, "ord")
 	}
-	if _, err := CopyRows(ctx, tx, s.name, names, n, row); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return fmt.Sprintf("unnest(%s)%s AS %s(%s)", strings.Join(params, ", "), with, alias, strings.Join(names, ", "))
 }
 
-// columns lists the staged column names, each prefixed with alias and a dot
-// when alias is not empty.
-func (s *staged) columns(alias string) string {
-	out := make([]string, len(s.cols))
-	for i, c := range s.cols {
-		out[i] = c.name
-		if alias != "" {
-			out[i] = alias + "." + c.name
+// unnestColumns lists the columns for a SELECT list, prefixed with alias,
+// array columns cast back to their type.
+func unnestColumns(cols []stageCol, alias string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = alias + "." + c.name
+		if strings.HasSuffix(c.typ, "[]") {
+			out[i] += "::" + c.typ
 		}
 	}
 	return strings.Join(out, ", ")
 }
 
-// drop removes the staging table early (it would go at commit anyway), so a
-// long transaction does not accumulate them.
-func (s *staged) drop(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, "DROP TABLE "+s.name); err != nil {
-		return fmt.Errorf("drop staging table %s: %w", s.name, err)
+// columnNames lists the column names.
+func columnNames(cols []stageCol) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.name
 	}
-	return nil
+	return strings.Join(out, ", ")
 }
 
 // nullIf returns nil (NULL) when ok is false, v otherwise.

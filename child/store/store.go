@@ -71,6 +71,8 @@ type Store struct {
 	trackedValid bool
 	now          func() time.Time
 
+	stmts statements // prepared once per connection (prepared.go)
+
 	// afterWrite, when set, is called after each table write inside the
 	// match transaction (test fault injection only; see SetAfterWrite).
 	afterWrite func(table string) error
@@ -106,6 +108,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if cfg.MinConns > 0 {
+		s.stmts.prepareAll(ctx, db)
+	}
 	return s, nil
 }
 
@@ -134,8 +139,11 @@ func (s *Store) warm(ctx context.Context, n int) error {
 // DB exposes the pool (migrations, tests).
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the prepared statements and the pool.
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -164,8 +172,7 @@ type MatchState struct {
 // is returned and classified, so the message is retried rather than dropped.
 func (s *Store) MatchState(ctx context.Context, matchID string) (MatchState, error) {
 	var gameType sql.NullString
-	row := s.db.QueryRowContext(ctx, "SELECT game_type, "+flagSelectList+" FROM matches WHERE match_id = $1", matchID)
-	flags, err := scanFlags(row.Scan, &gameType)
+	flags, err := scanFlags(s.queryRow(ctx, matchStateSQL, matchID).Scan, &gameType)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MatchState{}, unknownMatch(matchID)
 	}
@@ -173,6 +180,17 @@ func (s *Store) MatchState(ctx context.Context, matchID string) (MatchState, err
 		return MatchState{}, Classify(fmt.Errorf("store: read match %s: %w", matchID, err))
 	}
 	return MatchState{GameType: gameType.String, Flags: flags}, nil
+}
+
+var matchStateSQL = prepared("SELECT game_type, " + flagSelectList + " FROM matches WHERE match_id = $1")
+
+// queryRow runs query on the pool, prepared when the store prepared it.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s.stmts.prepareAll(ctx, s.db)
+	if st := s.stmts.get(query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, query, args...)
 }
 
 func unknownMatch(matchID string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/pewstats/collector/child/extract"
 )
@@ -11,8 +12,8 @@ import (
 // EnhancedStats updates the existing match_summaries rows of a match with
 // the item-use, advanced-combat and circle columns (reference:
 // update_match_summaries_enhanced_stats), in one statement: the per-player
-// values are copied into a staging table and applied with one
-// UPDATE … FROM, where the reference ran one UPDATE per player.
+// values are sent as one array per column and applied with one UPDATE,
+// where the reference ran one UPDATE per player.
 //
 // Semantics kept from the reference: rows are matched on (match_id,
 // player_name) and only existing rows change (no insert); every column is
@@ -37,11 +38,30 @@ var enhancedCols = []stageCol{
 	{"time_outside_zone_seconds", "bigint"},
 }
 
+// enhancedUpdateSQL is the reference's per-player UPDATE for all players
+// at once: $1 is the match id, then one array per column ($2 the player
+// names). The players are joined by subscript (generate_subscripts over the
+// names) and every column is read at its player's subscript: a join with a
+// many-column unnest is planned for ten rows and rescans the arrays once per
+// summary row, where the subscripts are planned for a thousand and hashed.
+// COALESCE sees the reference's parameter types (float8, bigint), so the
+// values it stores are the reference's, NULL groups included.
+var enhancedUpdateSQL = prepared(func() string {
+	var set strings.Builder
+	for i, c := range enhancedCols[1:] {
+		fmt.Fprintf(&set, "%s = COALESCE(($%d::%s[])[s.i], ms.%s), ", c.name, i+3, c.typ, c.name)
+	}
+	return fmt.Sprintf(`
+	UPDATE match_summaries ms SET %s updated_at = NOW()
+	FROM (SELECT i, ($2::text[])[i] AS player_name FROM generate_subscripts($2::text[], 1) AS g(i)) s
+	WHERE ms.match_id = $1 AND ms.player_name = s.player_name`, set.String())
+}())
+
 func (w EnhancedStats) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if len(w.Rows) == 0 {
 		return 0, nil
 	}
-	s, err := stage(ctx, tx, "match_summaries", enhancedCols, len(w.Rows), func(i int) []any {
+	arrays, err := columnArrays(len(enhancedCols), len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
 		v := make([]any, 0, len(enhancedCols))
 		v = append(v, r.PlayerName)
@@ -65,20 +85,10 @@ func (w EnhancedStats) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	set := ""
-	for _, c := range enhancedCols[1:] {
-		set += fmt.Sprintf("%s = COALESCE(s.%s, ms.%s), ", c.name, c.name, c.name)
-	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
-		UPDATE match_summaries ms SET %s updated_at = NOW()
-		FROM %s s
-		WHERE ms.match_id = $1 AND ms.player_name = s.player_name`, set, s.name), w.MatchID)
+	res, err := execTx(ctx, tx, enhancedUpdateSQL, append([]any{w.MatchID}, arrays...)...)
 	if err != nil {
-		return 0, fmt.Errorf("update match_summaries from staging: %w", err)
+		return 0, fmt.Errorf("update match_summaries: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if err := s.drop(ctx, tx); err != nil {
-		return 0, err
-	}
 	return n, nil
 }

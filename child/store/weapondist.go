@@ -25,30 +25,31 @@ var weaponDistCols = []stageCol{
 	{"total_damage", "float8"}, {"total_kills", "bigint"}, {"knock_downs", "bigint"},
 }
 
+// weaponDistUpsertSQL is the reference's upsert; $1 is the match id, the
+// columns follow as arrays.
+var weaponDistUpsertSQL = prepared(fmt.Sprintf(`
+	INSERT INTO player_match_weapon_distribution (match_id, %s)
+	SELECT $1, %s FROM %s
+	ON CONFLICT (match_id, player_name, weapon_category) DO UPDATE SET
+		total_damage = EXCLUDED.total_damage,
+		total_kills = EXCLUDED.total_kills,
+		knock_downs = EXCLUDED.knock_downs`, columnNames(weaponDistCols), unnestColumns(weaponDistCols, "s"), unnestSource(weaponDistCols, 2, "s", false)))
+
 func (w WeaponDistribution) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if len(w.Rows) == 0 {
 		return 0, nil
 	}
-	s, err := stage(ctx, tx, "weapon_distribution", weaponDistCols, len(w.Rows), func(i int) []any {
+	arrays, err := columnArrays(len(weaponDistCols), len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
 		return []any{r.PlayerName, r.Category, r.TotalDamage, r.TotalKills, r.KnockDowns}
 	})
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(`
-		INSERT INTO player_match_weapon_distribution (match_id, %s)
-		SELECT $1, %s FROM %s
-		ON CONFLICT (match_id, player_name, weapon_category) DO UPDATE SET
-			total_damage = EXCLUDED.total_damage,
-			total_kills = EXCLUDED.total_kills,
-			knock_downs = EXCLUDED.knock_downs`, s.columns(""), s.columns(""), s.name), w.MatchID)
+	res, err := execTx(ctx, tx, weaponDistUpsertSQL, append([]any{w.MatchID}, arrays...)...)
 	if err != nil {
-		return 0, fmt.Errorf("upsert player_match_weapon_distribution from staging: %w", err)
+		return 0, fmt.Errorf("upsert player_match_weapon_distribution: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if err := s.drop(ctx, tx); err != nil {
-		return 0, err
-	}
 	return n, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -44,6 +43,23 @@ type Written struct {
 	Deleted map[string]int64
 }
 
+// lockMatchSQL serializes the commits of one match; flagsSQL re-reads its
+// flags once the lock is held. They stay two statements: a statement's
+// snapshot is taken when it starts, so flags read by the statement that
+// waited for the lock could predate a twin's commit.
+var (
+	lockMatchSQL = prepared(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))`)
+	flagsSQL     = prepared("SELECT " + flagSelectList + " FROM matches WHERE match_id = $1")
+)
+
+// prepare readies the store's prepared statements (once per store, then
+// once per connection as each meets them) and hands them to the writers
+// through the context.
+func (s *Store) prepare(ctx context.Context) context.Context {
+	s.stmts.prepareAll(ctx, s.db)
+	return withStatements(ctx, &s.stmts)
+}
+
 // CommitMatch writes the steps' tables, sets their flags and marks the
 // match 'completed', all in one transaction: a child killed mid-way leaves
 // nothing behind.
@@ -72,15 +88,16 @@ func (s *Store) commit(ctx context.Context, matchID string, steps []Step, re *Re
 		}
 		seen = seen.With(st.Flag)
 	}
+	ctx = s.prepare(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return w, Classify(fmt.Errorf("store: begin transaction for match %s: %w", matchID, err))
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7261))`, matchID); err != nil {
+	if _, err := execTx(ctx, tx, lockMatchSQL, matchID); err != nil {
 		return w, Classify(fmt.Errorf("store: lock match %s: %w", matchID, err))
 	}
-	current, err := scanFlags(tx.QueryRowContext(ctx, "SELECT "+flagSelectList+" FROM matches WHERE match_id = $1", matchID).Scan)
+	current, err := scanFlags(queryRowTx(ctx, tx, flagsSQL, matchID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, unknownMatch(matchID)
 	}
@@ -119,7 +136,7 @@ func (s *Store) commit(ctx context.Context, matchID string, steps []Step, re *Re
 		return w, Classify(err)
 	}
 	start := time.Now()
-	if _, err := tx.ExecContext(ctx, setFlagsSQL, setFlagsArgs(matchID, w.Set)...); err != nil {
+	if _, err := execTx(ctx, tx, setFlagsSQL, setFlagsArgs(matchID, w.Set)...); err != nil {
 		return w, Classify(fmt.Errorf("store: update flags of match %s: %w", matchID, err))
 	}
 	if err := tx.Commit(); err != nil {
@@ -165,37 +182,49 @@ func copyStatement(table string, columns []string) string {
 	return "COPY " + pq.QuoteIdentifier(table) + " (" + strings.Join(quoted, ", ") + ") FROM STDIN"
 }
 
-var stageSeq atomic.Uint64
-
-// CopyUpsert keeps the reference's conflict behaviour on a table with a
-// unique key while still loading with COPY: rows are copied into a
-// transaction-local staging table, then moved with
-// INSERT … SELECT … <onConflict>. It returns the rows the INSERT affected.
-// onConflict is a fixed SQL fragment from the caller, e.g.
+// UpsertRows keeps the reference's conflict behaviour on a table with a
+// unique key: the n rows go in as one JSON parameter, expanded by
+// json_populate_recordset over the table's own row type, and are moved with
+// one INSERT … SELECT … <onConflict>. It returns the rows the INSERT
+// affected. Each value is converted by the input function of the target
+// column's type and typmod from the same text COPY received, so it stores
+// what COPY into a staging table of the target's shape stored, without
+// creating one. onConflict is a fixed SQL fragment from the caller, e.g.
 // "ON CONFLICT (match_id, player_name) DO UPDATE SET x = EXCLUDED.x".
-func CopyUpsert(ctx context.Context, tx *sql.Tx, table string, columns []string, onConflict string, n int, row func(i int) []any) (int64, error) {
+func UpsertRows(ctx context.Context, tx *sql.Tx, table string, columns []string, onConflict string, n int, row func(i int) []any) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	stage := fmt.Sprintf("stage_%s_%d", table, stageSeq.Add(1))
-	cols := strings.Join(columns, ", ")
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(
-		"CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA", stage, cols, table)); err != nil {
-		return 0, fmt.Errorf("create staging table for %s: %w", table, err)
-	}
-	if _, err := CopyRows(ctx, tx, stage, columns, n, row); err != nil {
+	records, err := jsonRecords(columns, n, row)
+	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, fmt.Sprintf(
-		"INSERT INTO %s (%s) SELECT %s FROM %s %s", table, cols, cols, stage, onConflict))
+	res, err := execTx(ctx, tx, upsertStatement(table, columns, onConflict), records)
 	if err != nil {
-		return 0, fmt.Errorf("insert %s from staging: %w", table, err)
+		return 0, fmt.Errorf("upsert %s: %w", table, err)
 	}
 	affected, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, "DROP TABLE "+stage); err != nil {
-		return 0, fmt.Errorf("drop staging table for %s: %w", table, err)
-	}
 	return affected, nil
+}
+
+// CopyUpsert is UpsertRows, under the name it had when it loaded a
+// temporary staging table with COPY.
+//
+// Deprecated: use UpsertRows.
+func CopyUpsert(ctx context.Context, tx *sql.Tx, table string, columns []string, onConflict string, n int, row func(i int) []any) (int64, error) {
+	return UpsertRows(ctx, tx, table, columns, onConflict, n, row)
+}
+
+// upsertStatement is UpsertRows' statement; writers register theirs for
+// preparation with prepared(upsertStatement(…)).
+func upsertStatement(table string, columns []string, onConflict string) string {
+	quoted := make([]string, len(columns))
+	for i, c := range columns {
+		quoted[i] = pq.QuoteIdentifier(c)
+	}
+	cols := strings.Join(quoted, ", ")
+	t := pq.QuoteIdentifier(table)
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, $1::json) %s", t, cols, cols, t, onConflict)
 }
 
 // Null helpers turn "absent" Go zero values into SQL NULL the way the
