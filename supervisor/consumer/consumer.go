@@ -52,11 +52,10 @@ const FailedRoutingKey = "match.failed"
 // URL renders the AMQP URL. It contains the password: never log it.
 func (c Config) URL() string {
 	u := url.URL{Scheme: "amqp", User: url.UserPassword(c.User, c.Password), Host: c.Host + ":" + strconv.Itoa(c.Port)}
-	u.Path = "/" + url.PathEscape(c.VHost)
-	if c.VHost == "/" {
-		u.Path = "/"
-		u.RawPath = "/%2F"
-	}
+	// The vhost is one path segment: a "/" in it (the default vhost is "/")
+	// must travel as %2F. Path is the decoded form, RawPath the encoding.
+	u.Path = "/" + c.VHost
+	u.RawPath = "/" + url.PathEscape(c.VHost)
 	return u.String()
 }
 

@@ -152,23 +152,31 @@ func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
 		// fails the same way.
 		return ErrStale
 	}
-	h := cloneTable(d.d.Headers)
+	h := failureHeaders(d.d.Headers, f, d.c.cfg.ProcessingQueue(), time.Now())
+	if err := d.c.pub.Publish(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
+		return fmt.Errorf("dead-letter to %s: %w", d.c.cfg.FailedQueue(), err)
+	}
+	return d.Ack()
+}
+
+// failureHeaders are a dead-lettered copy's headers: the original ones
+// (attempt counts included, for the record) plus what failed, where and
+// when.
+func failureHeaders(orig amqp.Table, f FailureInfo, queue string, now time.Time) amqp.Table {
+	h := cloneTable(orig)
 	h[HeaderFailureReason] = f.Reason
 	h[HeaderErrorType] = f.ErrorType
 	h[HeaderErrorMessage] = truncate(f.Error, 4096)
 	h[HeaderFailedAttempt] = int32(f.Attempts)
-	h[HeaderOriginalQueue] = d.c.cfg.ProcessingQueue()
-	h[HeaderFailedAt] = time.Now().UTC().Format(time.RFC3339)
+	h[HeaderOriginalQueue] = queue
+	h[HeaderFailedAt] = now.UTC().Format(time.RFC3339)
 	if f.MatchID != "" {
 		h[HeaderMatchID] = f.MatchID
 	}
 	if f.WorkerID != "" {
 		h[HeaderWorkerID] = f.WorkerID
 	}
-	if err := d.c.pub.Publish(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
-		return fmt.Errorf("dead-letter to %s: %w", d.c.cfg.FailedQueue(), err)
-	}
-	return d.Ack()
+	return h
 }
 
 // Republish publishes a copy of the message with the given headers set to
