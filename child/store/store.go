@@ -25,6 +25,9 @@ type Config struct {
 	MaxConns int
 	// ConnectTimeout bounds each new connection (lib/pq connect_timeout).
 	ConnectTimeout time.Duration
+	// ApplicationName names the connections in pg_stat_activity (default
+	// "collector"; tools that must not be counted as the worker set their own).
+	ApplicationName string
 	// TrackedPlayersTTL is how long the tracked-player set is cached
 	// (reference: 5 minutes).
 	TrackedPlayersTTL time.Duration
@@ -46,7 +49,11 @@ func (c Config) DSN() string {
 		b.WriteString(kv("password", c.Password))
 	}
 	b.WriteString(kv("sslmode", "disable"))
-	b.WriteString(kv("application_name", "collector"))
+	app := c.ApplicationName
+	if app == "" {
+		app = "collector"
+	}
+	b.WriteString(kv("application_name", app))
 	timeout := c.ConnectTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Second

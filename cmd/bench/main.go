@@ -34,6 +34,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/pewstats/collector/child/store"
 )
 
 // kind is one family of generated matches.
@@ -161,12 +163,12 @@ func (o *options) collector(bin string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// dsn is the bench's own connection string, built as the collector builds
+// its own but under another application name: the bench reads the
+// collector's backends by application_name and must not count itself.
 func (o *options) dsn(db string) string {
-	s := fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", o.pg.host, o.pg.port, o.pg.user, db)
-	if o.pg.password != "" {
-		s += " password=" + o.pg.password
-	}
-	return s
+	port, _ := strconv.Atoi(o.pg.port)
+	return store.Config{Host: o.pg.host, Port: port, User: o.pg.user, Password: o.pg.password, DB: db, ApplicationName: "collector-bench"}.DSN()
 }
 
 // matchSet is one kind's generated files.
