@@ -21,8 +21,7 @@ type teamAcc struct {
 type playerAcc struct {
 	name                     string
 	team                     int64
-	account                  string
-	hasAccount               bool
+	account                  Opt[string]
 	knocks, kills            int
 	damageDealt, damageTaken float64
 	wasKnocked, wasKilled    bool
@@ -64,7 +63,7 @@ func (s *fightStats) player(c *telemetry.Character, team int64) *playerAcc {
 	}
 	p := &s.players[i]
 	p.team = team
-	p.account, p.hasAccount = c.AccountID, c.Has&telemetry.CharHasAccountID != 0
+	p.account = charAccount(c)
 	return p
 }
 
@@ -226,7 +225,8 @@ func (s *fightStats) primaryTeams() []int64 {
 // geography is the fight centre (mean of every recorded position, player by
 // player in first-seen order, with Python's sum) and the spread radius (the
 // farthest position from it, in metres).
-func (s *fightStats) geography() (cx, cy, spread float64, ok bool) {
+// All three are absent when no player has a position.
+func (s *fightStats) geography() (cx, cy, spread Opt[float64]) {
 	var sx, sy, sz pySum
 	n := 0
 	for i := range s.players {
@@ -238,17 +238,18 @@ func (s *fightStats) geography() (cx, cy, spread float64, ok bool) {
 		}
 	}
 	if n == 0 {
-		return 0, 0, 0, false
+		return cx, cy, spread
 	}
 	ctr := [3]float64{sx.value() / float64(n), sy.value() / float64(n), sz.value() / float64(n)}
+	far := 0.0
 	for i := range s.players {
 		for _, l := range s.players[i].pos {
-			if d := dist3(ctr, l); d > spread {
-				spread = d
+			if d := dist3(ctr, l); d > far {
+				far = d
 			}
 		}
 	}
-	return ctr[0], ctr[1], spread, true
+	return Some(ctr[0]), Some(ctr[1]), Some(far)
 }
 
 // totals are total_knocks, total_kills and total_damage: sums over team_stats
