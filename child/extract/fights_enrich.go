@@ -67,10 +67,19 @@ func (s *fightStats) player(c *telemetry.Character, team int64) *playerAcc {
 	return p
 }
 
-func (p *playerAcc) addPos(c *telemetry.Character) {
+// touch is a named character of an in-fight combat event: its entry (see
+// player) with the character's position, if any, recorded, for the caller
+// to add the event's stats to. An unnamed character is nil: the reference
+// skips it.
+func (s *fightStats) touch(c *telemetry.Character, team int64) *playerAcc {
+	if charName(c) == "" {
+		return nil
+	}
+	p := s.player(c, team)
 	if l := locOf(c); l.present {
 		p.pos = append(p.pos, l.v)
 	}
+	return p
 }
 
 // replayTeams rebuilds the reference's fight_teams = set(list(engagement_teams))
@@ -118,17 +127,13 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(at) || !s.inFight(vt) { // the index already excludes at == vt
 				continue
 			}
-			if charName(ev.Attacker) != "" {
-				p := s.player(ev.Attacker, at)
+			if p := s.touch(ev.Attacker, at); p != nil {
 				p.damageDealt += ev.Damage
 				s.team(at).damageDealt += ev.Damage
-				p.addPos(ev.Attacker)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.damageTaken += ev.Damage
 				s.team(vt).damageTaken += ev.Damage
-				p.addPos(ev.Victim)
 			}
 		case telemetry.KindPlayerMakeGroggy:
 			at, _ := charTeam(ev.Attacker)
@@ -136,16 +141,12 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(at) || !s.inFight(vt) { // same-team knocks count too
 				continue
 			}
-			if charName(ev.Attacker) != "" {
-				p := s.player(ev.Attacker, at)
+			if p := s.touch(ev.Attacker, at); p != nil {
 				p.knocks++
 				s.team(at).knocks++
-				p.addPos(ev.Attacker)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.wasKnocked, p.knockedAt = true, ev.Time
-				p.addPos(ev.Victim)
 			}
 		case telemetry.KindPlayerKillV2:
 			ft, _ := charTeam(ev.Finisher)
@@ -153,17 +154,13 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(ft) || !s.inFight(vt) {
 				continue
 			}
-			if charName(ev.Finisher) != "" {
-				p := s.player(ev.Finisher, ft)
+			if p := s.touch(ev.Finisher, ft); p != nil {
 				p.kills++
 				s.team(ft).kills++
-				p.addPos(ev.Finisher)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.wasKilled, p.killedAt = true, ev.Time
 				s.team(vt).deaths++
-				p.addPos(ev.Victim)
 			}
 		}
 	}
