@@ -4,8 +4,10 @@ import "encoding/json"
 
 // Opt is a row value that may be absent: the reference's "value or None".
 // Valid=false is Python None and is stored as SQL NULL; V is then the zero
-// value and means nothing. Every optional column of every row type is an
-// Opt, so a row never carries a value and a separate "has" flag.
+// value and means nothing. Every optional scalar column of the row types is
+// an Opt, never a value plus a "has" flag or a zero that means NULL. (A
+// list column such as Fight.ThirdPartyTeams is NULL when nil, and so are
+// PlayerEnhancedStats' column groups when their pointer is nil.)
 //
 // It lives here, with the row types, because rows are what it describes:
 // store reads rows and already imports extract, and nothing else needs it
