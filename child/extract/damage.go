@@ -1,22 +1,26 @@
 package extract
 
-import "github.com/pewstats/collector/child/telemetry"
+import (
+	"time"
+
+	"github.com/pewstats/collector/child/telemetry"
+)
 
 // DamageEvent is a row of player_damage_events.
 type DamageEvent struct {
-	AttackerName       OptString
-	AttackerTeamID     OptInt
-	AttackerHealth     OptFloat // INTEGER column: rounded half to even when stored
+	AttackerName       Opt[string]
+	AttackerTeamID     Opt[int64]
+	AttackerHealth     Opt[float64] // INTEGER column: rounded half to even when stored
 	Attacker           Loc
 	VictimName         string
-	VictimTeamID       OptInt
-	VictimHealth       OptFloat
+	VictimTeamID       Opt[int64]
+	VictimHealth       Opt[float64]
 	Victim             Loc
-	DamageTypeCategory OptString
-	DamageReason       OptString
-	Damage             OptFloat
-	WeaponID           OptString
-	EventTimestamp     OptTime
+	DamageTypeCategory Opt[string]
+	DamageReason       Opt[string]
+	Damage             Opt[float64]
+	WeaponID           Opt[string]
+	EventTimestamp     Opt[time.Time]
 }
 
 // DamageEvents mirrors the reference extract_damage_events: LogPlayerTakeDamage
@@ -31,7 +35,7 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 		}
 		att, victim := ev.Attacker, ev.Victim
 		vname := optName(victim)
-		if !vname.truthy() {
+		if !truthy(vname) {
 			continue
 		}
 		ok, err := isGameOK(ev)
@@ -59,10 +63,10 @@ func DamageEvents(events []telemetry.Event, tracked map[string]struct{}) ([]Dama
 			VictimTeamID:       optTeam(victim),
 			VictimHealth:       charHealth(victim),
 			Victim:             charLoc(victim),
-			DamageTypeCategory: evString(ev, telemetry.HasDamageTypeCategory, ev.DamageTypeCategory),
-			DamageReason:       evString(ev, telemetry.HasDamageReason, ev.DamageReason),
-			Damage:             evFloat(ev, telemetry.HasDamage, ev.Damage),
-			WeaponID:           evString(ev, telemetry.HasDamageCauserName, ev.DamageCauserName),
+			DamageTypeCategory: evOpt(ev, telemetry.HasDamageTypeCategory, ev.DamageTypeCategory),
+			DamageReason:       evOpt(ev, telemetry.HasDamageReason, ev.DamageReason),
+			Damage:             evOpt(ev, telemetry.HasDamage, ev.Damage),
+			WeaponID:           evOpt(ev, telemetry.HasDamageCauserName, ev.DamageCauserName),
 			EventTimestamp:     evTime(ev),
 		})
 	}

@@ -25,16 +25,14 @@ type Fight struct {
 	TotalDamageEvents int
 
 	Outcome       string
-	WinningTeamID int64
-	HasWinner     bool
-	LoserTeamID   int64
-	HasLoser      bool
+	WinningTeamID Opt[int64]
+	LoserTeamID   Opt[int64]
 	TeamOutcomes  []TeamOutcome // in TeamIDs order
 	Reason        string
 
-	CenterX, CenterY float64
-	SpreadRadius     float64
-	HasCenter        bool // false when no participant had a location (NULLs)
+	// All three absent when no participant had a location.
+	CenterX, CenterY Opt[float64]
+	SpreadRadius     Opt[float64]
 
 	Participants []FightParticipant
 }
@@ -48,19 +46,17 @@ type TeamOutcome struct {
 // FightParticipant is one row of fight_participants.
 type FightParticipant struct {
 	PlayerName       string
-	AccountID        string
-	HasAccountID     bool
+	AccountID        Opt[string]
 	TeamID           int64
 	KnocksDealt      int
 	KillsDealt       int
 	DamageDealt      float64
 	DamageTaken      float64
-	CenterX, CenterY float64
-	HasCenter        bool
+	CenterX, CenterY Opt[float64] // absent when the player had no location
 	WasKnocked       bool
 	WasKilled        bool
-	KnockedAt        time.Time // zero = NULL; the `_D` of the last knock in the fight
-	KilledAt         time.Time // zero = NULL; the `_D` of the last death in the fight
+	KnockedAt        Opt[time.Time] // the `_D` of the last knock in the fight
+	KilledAt         Opt[time.Time] // the `_D` of the last death in the fight
 }
 
 // Fight outcomes and team outcomes, as the reference spells them.

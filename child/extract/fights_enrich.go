@@ -21,8 +21,7 @@ type teamAcc struct {
 type playerAcc struct {
 	name                     string
 	team                     int64
-	account                  string
-	hasAccount               bool
+	account                  Opt[string]
 	knocks, kills            int
 	damageDealt, damageTaken float64
 	wasKnocked, wasKilled    bool
@@ -64,14 +63,23 @@ func (s *fightStats) player(c *telemetry.Character, team int64) *playerAcc {
 	}
 	p := &s.players[i]
 	p.team = team
-	p.account, p.hasAccount = c.AccountID, c.Has&telemetry.CharHasAccountID != 0
+	p.account = charAccount(c)
 	return p
 }
 
-func (p *playerAcc) addPos(c *telemetry.Character) {
+// touch is a named character of an in-fight combat event: its entry (see
+// player) with the character's position, if any, recorded, for the caller
+// to add the event's stats to. An unnamed character is nil: the reference
+// skips it.
+func (s *fightStats) touch(c *telemetry.Character, team int64) *playerAcc {
+	if charName(c) == "" {
+		return nil
+	}
+	p := s.player(c, team)
 	if l := locOf(c); l.present {
 		p.pos = append(p.pos, l.v)
 	}
+	return p
 }
 
 // replayTeams rebuilds the reference's fight_teams = set(list(engagement_teams))
@@ -119,17 +127,13 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(at) || !s.inFight(vt) { // the index already excludes at == vt
 				continue
 			}
-			if charName(ev.Attacker) != "" {
-				p := s.player(ev.Attacker, at)
+			if p := s.touch(ev.Attacker, at); p != nil {
 				p.damageDealt += ev.Damage
 				s.team(at).damageDealt += ev.Damage
-				p.addPos(ev.Attacker)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.damageTaken += ev.Damage
 				s.team(vt).damageTaken += ev.Damage
-				p.addPos(ev.Victim)
 			}
 		case telemetry.KindPlayerMakeGroggy:
 			at, _ := charTeam(ev.Attacker)
@@ -137,16 +141,12 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(at) || !s.inFight(vt) { // same-team knocks count too
 				continue
 			}
-			if charName(ev.Attacker) != "" {
-				p := s.player(ev.Attacker, at)
+			if p := s.touch(ev.Attacker, at); p != nil {
 				p.knocks++
 				s.team(at).knocks++
-				p.addPos(ev.Attacker)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.wasKnocked, p.knockedAt = true, ev.Time
-				p.addPos(ev.Victim)
 			}
 		case telemetry.KindPlayerKillV2:
 			ft, _ := charTeam(ev.Finisher)
@@ -154,17 +154,13 @@ func (x *fightIndex) enrich(eng *engagement) *fightStats {
 			if !s.inFight(ft) || !s.inFight(vt) {
 				continue
 			}
-			if charName(ev.Finisher) != "" {
-				p := s.player(ev.Finisher, ft)
+			if p := s.touch(ev.Finisher, ft); p != nil {
 				p.kills++
 				s.team(ft).kills++
-				p.addPos(ev.Finisher)
 			}
-			if charName(ev.Victim) != "" {
-				p := s.player(ev.Victim, vt)
+			if p := s.touch(ev.Victim, vt); p != nil {
 				p.wasKilled, p.killedAt = true, ev.Time
 				s.team(vt).deaths++
-				p.addPos(ev.Victim)
 			}
 		}
 	}
@@ -226,7 +222,8 @@ func (s *fightStats) primaryTeams() []int64 {
 // geography is the fight centre (mean of every recorded position, player by
 // player in first-seen order, with Python's sum) and the spread radius (the
 // farthest position from it, in metres).
-func (s *fightStats) geography() (cx, cy, spread float64, ok bool) {
+// All three are absent when no player has a position.
+func (s *fightStats) geography() (cx, cy, spread Opt[float64]) {
 	var sx, sy, sz pySum
 	n := 0
 	for i := range s.players {
@@ -238,17 +235,18 @@ func (s *fightStats) geography() (cx, cy, spread float64, ok bool) {
 		}
 	}
 	if n == 0 {
-		return 0, 0, 0, false
+		return cx, cy, spread
 	}
 	ctr := [3]float64{sx.value() / float64(n), sy.value() / float64(n), sz.value() / float64(n)}
+	far := 0.0
 	for i := range s.players {
 		for _, l := range s.players[i].pos {
-			if d := dist3(ctr, l); d > spread {
-				spread = d
+			if d := dist3(ctr, l); d > far {
+				far = d
 			}
 		}
 	}
-	return ctr[0], ctr[1], spread, true
+	return Some(ctr[0]), Some(ctr[1]), Some(far)
 }
 
 // totals are total_knocks, total_kills and total_damage: sums over team_stats

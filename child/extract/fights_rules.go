@@ -155,8 +155,7 @@ func (x *fightIndex) resisted(eng *engagement, t *tally) (bool, string) {
 // outcome is _determine_fight_outcome over the sorted real teams.
 type outcome struct {
 	kind          string
-	winner, loser int64
-	hasW, hasL    bool
+	winner, loser Opt[int64]
 	perTeam       []TeamOutcome
 }
 
@@ -190,10 +189,10 @@ func determineOutcome(teams []int64, s *fightStats) outcome {
 		}
 	}
 	if len(eliminated) > 0 {
-		o := outcome{kind: kind(OutcomeDecisiveWin), loser: maxBy(teams, moreDeaths), hasL: true}
+		o := outcome{kind: kind(OutcomeDecisiveWin), loser: Some(maxBy(teams, moreDeaths))}
 		if len(surviving) > 0 {
 			// (kills, knocks, damage_dealt) compared as a tuple.
-			o.winner = maxBy(surviving, func(a, b *teamAcc) bool {
+			o.winner = Some(maxBy(surviving, func(a, b *teamAcc) bool {
 				if a.kills != b.kills {
 					return a.kills > b.kills
 				}
@@ -201,15 +200,14 @@ func determineOutcome(teams []int64, s *fightStats) outcome {
 					return a.knocks > b.knocks
 				}
 				return a.damageDealt > b.damageDealt
-			})
-			o.hasW = true
+			}))
 		}
 		for _, t := range teams {
 			r := TeamDraw
 			switch {
-			case t == o.loser:
+			case t == o.loser.V:
 				r = TeamLost
-			case o.hasW && t == o.winner:
+			case o.winner.Valid && t == o.winner.V:
 				r = TeamWon
 			}
 			o.perTeam = append(o.perTeam, TeamOutcome{t, r})
@@ -226,13 +224,13 @@ func determineOutcome(teams []int64, s *fightStats) outcome {
 		if diff == 1 {
 			two = OutcomeMarginalWin
 		}
-		o := outcome{kind: kind(two), loser: maxBy(teams, moreDeaths), winner: maxBy(teams, fewerDeaths), hasL: true, hasW: true}
+		o := outcome{kind: kind(two), loser: Some(maxBy(teams, moreDeaths)), winner: Some(maxBy(teams, fewerDeaths))}
 		for _, t := range teams {
 			r := TeamDraw
 			switch t {
-			case o.winner: // assigned after the loser in the reference, so it wins a tie
+			case o.winner.V: // assigned after the loser in the reference, so it wins a tie
 				r = TeamWon
-			case o.loser:
+			case o.loser.V:
 				r = TeamLost
 			}
 			o.perTeam = append(o.perTeam, TeamOutcome{t, r})
@@ -279,25 +277,23 @@ func (x *fightIndex) fight(eng *engagement) (Fight, bool) {
 		TotalDamageEvents: t.damageEvents,
 		Outcome:           o.kind,
 		WinningTeamID:     o.winner,
-		HasWinner:         o.hasW,
 		LoserTeamID:       o.loser,
-		HasLoser:          o.hasL,
 		TeamOutcomes:      o.perTeam,
 		Reason:            reason,
 	}
 	if len(primary) > 2 {
 		f.ThirdPartyTeams = primary[2:]
 	}
-	f.CenterX, f.CenterY, f.SpreadRadius, f.HasCenter = s.geography()
+	f.CenterX, f.CenterY, f.SpreadRadius = s.geography()
 	for i := range s.players {
 		p := &s.players[i]
 		if isNPCOrBot(p.name) {
 			continue
 		}
 		fp := FightParticipant{
-			PlayerName: p.name, AccountID: p.account, HasAccountID: p.hasAccount, TeamID: p.team,
+			PlayerName: p.name, AccountID: p.account, TeamID: p.team,
 			KnocksDealt: p.knocks, KillsDealt: p.kills, DamageDealt: p.damageDealt, DamageTaken: p.damageTaken,
-			WasKnocked: p.wasKnocked, WasKilled: p.wasKilled, KnockedAt: p.knockedAt, KilledAt: p.killedAt,
+			WasKnocked: p.wasKnocked, WasKilled: p.wasKilled, KnockedAt: nonZeroTime(p.knockedAt), KilledAt: nonZeroTime(p.killedAt),
 		}
 		if len(p.pos) > 0 {
 			var sx, sy pySum
@@ -305,9 +301,13 @@ func (x *fightIndex) fight(eng *engagement) (Fight, bool) {
 				sx.add(l[0])
 				sy.add(l[1])
 			}
-			fp.CenterX, fp.CenterY, fp.HasCenter = sx.value()/float64(len(p.pos)), sy.value()/float64(len(p.pos)), true
+			fp.CenterX, fp.CenterY = Some(sx.value()/float64(len(p.pos))), Some(sy.value()/float64(len(p.pos)))
 		}
 		f.Participants = append(f.Participants, fp)
 	}
 	return f, true
 }
+
+// nonZeroTime is t, absent when it is the zero time (never set, or an event
+// without a `_D`), which is stored as NULL.
+func nonZeroTime(t time.Time) Opt[time.Time] { return OptIf(!t.IsZero(), t) }

@@ -16,11 +16,11 @@ func outcomes(f *Fight) string {
 
 func winnerLoser(f *Fight) string {
 	w, l := "-", "-"
-	if f.HasWinner {
-		w = fmt.Sprint(f.WinningTeamID)
+	if f.WinningTeamID.Valid {
+		w = fmt.Sprint(f.WinningTeamID.V)
 	}
-	if f.HasLoser {
-		l = fmt.Sprint(f.LoserTeamID)
+	if f.LoserTeamID.Valid {
+		l = fmt.Sprint(f.LoserTeamID.V)
 	}
 	return w + "/" + l
 }
@@ -52,7 +52,7 @@ func TestFightByCasualtiesDecisiveWin(t *testing.T) {
 		{"team outcomes", outcomes(f), "1:WON 2:LOST "},
 		{"reason", f.Reason, "Multiple casualties (2 knocks/kills)"},
 		// 8 positions: A1 ×3 at 0, B1 ×4 at 2000 cm, A2 at 1000 cm → centre 1125 cm, farthest 11.25 m.
-		{"centre", fmt.Sprint(f.CenterX, f.CenterY, f.SpreadRadius, f.HasCenter), "1125 0 11.25 true"},
+		{"centre", fmt.Sprint(f.CenterX, f.CenterY, f.SpreadRadius), "{1125 true} {0 true} {11.25 true}"},
 		{"participants", len(f.Participants), 3},
 	}
 	for _, c := range checks {
@@ -62,10 +62,10 @@ func TestFightByCasualtiesDecisiveWin(t *testing.T) {
 	}
 	// First-touched order: A1, B1 (first damage event), then A2.
 	want := []FightParticipant{
-		{PlayerName: "A1", AccountID: "account.A1", HasAccountID: true, TeamID: 1, KnocksDealt: 1, KillsDealt: 1, DamageDealt: 40, HasCenter: true},
-		{PlayerName: "B1", AccountID: "account.B1", HasAccountID: true, TeamID: 2, DamageDealt: 30, DamageTaken: 40, CenterX: 2000, HasCenter: true,
-			WasKnocked: true, WasKilled: true, KnockedAt: teleT0.Add(time.Second), KilledAt: teleT0.Add(5 * time.Second)},
-		{PlayerName: "A2", AccountID: "account.A2", HasAccountID: true, TeamID: 1, DamageTaken: 30, CenterX: 1000, HasCenter: true},
+		{PlayerName: "A1", AccountID: Some("account.A1"), TeamID: 1, KnocksDealt: 1, KillsDealt: 1, DamageDealt: 40, CenterX: Some(0.0), CenterY: Some(0.0)},
+		{PlayerName: "B1", AccountID: Some("account.B1"), TeamID: 2, DamageDealt: 30, DamageTaken: 40, CenterX: Some(2000.0), CenterY: Some(0.0),
+			WasKnocked: true, WasKilled: true, KnockedAt: Some(teleT0.Add(time.Second)), KilledAt: Some(teleT0.Add(5 * time.Second))},
+		{PlayerName: "A2", AccountID: Some("account.A2"), TeamID: 1, DamageTaken: 30, CenterX: Some(1000.0), CenterY: Some(0.0)},
 	}
 	for i := range want {
 		if fmt.Sprintf("%+v", f.Participants[i]) != fmt.Sprintf("%+v", want[i]) {

@@ -3,6 +3,7 @@ package extract
 import (
 	"math"
 	"strings"
+	"time"
 
 	"github.com/pewstats/collector/child/telemetry"
 )
@@ -11,49 +12,49 @@ import (
 // MatchInfo when written.
 type KnockEvent struct {
 	DBNOID                  int64
-	AttackID                OptInt
+	AttackID                Opt[int64]
 	AttackerName            string
-	AttackerTeamID          OptInt
-	AttackerAccountID       OptString
+	AttackerTeamID          Opt[int64]
+	AttackerAccountID       Opt[string]
 	Attacker                Loc
-	AttackerHealth          OptFloat
-	VictimName              OptString
-	VictimTeamID            OptInt
-	VictimAccountID         OptString
+	AttackerHealth          Opt[float64]
+	VictimName              Opt[string]
+	VictimTeamID            Opt[int64]
+	VictimAccountID         Opt[string]
 	Victim                  Loc
-	DamageReason            OptString
-	DamageTypeCategory      OptString
-	KnockWeapon             OptString
+	DamageReason            Opt[string]
+	DamageTypeCategory      Opt[string]
+	KnockWeapon             Opt[string]
 	KnockWeaponAttachments  string // JSON
-	VictimWeapon            OptString
+	VictimWeapon            Opt[string]
 	VictimWeaponAttachments string // JSON
 	KnockDistance           float64
 	IsAttackerInVehicle     bool
 	IsThroughPenetrableWall bool
 	IsBlueZone              bool
 	IsRedZone               bool
-	ZoneName                OptString
+	ZoneName                Opt[string]
 
 	Team       TeamMetrics // the knocker's teammates
 	VictimTeam TeamMetrics // the victim's teammates
 
 	Outcome            string // killed, revived or unknown
-	FinisherName       OptString
+	FinisherName       Opt[string]
 	FinisherIsSelf     bool
 	FinisherIsTeammate bool
-	TimeToFinish       OptFloat
-	EventTimestamp     OptTime
+	TimeToFinish       Opt[float64]
+	EventTimestamp     Opt[time.Time]
 }
 
 // TeamMetrics are the teammate-distance columns of a knock, from the
 // positions within ±5 s of it.
 type TeamMetrics struct {
-	Nearest       OptFloat
-	Avg           OptFloat
+	Nearest       Opt[float64]
+	Avg           Opt[float64]
 	Within50      int
 	Within100     int
 	Within200     int
-	Variance      OptFloat
+	Variance      Opt[float64]
 	Alive         int    // total_teammates_alive: teammates with a distance
 	PositionsJSON string // [{"name": ..., "distance": ...}, ...]
 }
@@ -62,26 +63,26 @@ type TeamMetrics struct {
 // always NULL, as in the reference.
 type FinishingSummary struct {
 	PlayerName                string
-	PlayerAccountID           OptString
+	PlayerAccountID           Opt[string]
 	TeamID                    int64
 	TotalKnocks               int
 	KnocksConvertedSelf       int
 	KnocksFinishedByTeammates int
 	KnocksRevivedByEnemy      int
 	InstantKills              int
-	FinishingRate             OptFloat
-	AvgTimeToFinishSelf       OptFloat
-	AvgTimeToFinishTeammate   OptFloat
-	AvgKnockDistance          OptFloat
-	MinKnockDistance          OptFloat
-	MaxKnockDistance          OptFloat
+	FinishingRate             Opt[float64]
+	AvgTimeToFinishSelf       Opt[float64]
+	AvgTimeToFinishTeammate   Opt[float64]
+	AvgKnockDistance          Opt[float64]
+	MinKnockDistance          Opt[float64]
+	MaxKnockDistance          Opt[float64]
 	KnocksCQC                 int // < 10 m
 	KnocksClose               int // 10–50 m
 	KnocksMedium              int // 50–100 m
 	KnocksLong                int // 100–200 m
 	KnocksVeryLong            int // >= 200 m
-	AvgNearestTeammate        OptFloat
-	AvgTeamSpread             OptFloat
+	AvgNearestTeammate        Opt[float64]
+	AvgTeamSpread             Opt[float64]
 	KnocksWithTeammate50      int
 	KnocksWithTeammate100     int
 	KnocksIsolated200         int
@@ -93,8 +94,8 @@ type FinishingSummary struct {
 // playerStats is the reference's per-player accumulator.
 type playerStats struct {
 	name                                               string
-	team                                               OptInt
-	account                                            OptString
+	team                                               Opt[int64]
+	account                                            Opt[string]
 	knocks, self, byTeammates, revived, instant        int
 	headshot, wallbang, vehicle, with50, with100, iso  int
 	timeSelf, timeTeammate, distances, nearest, spread []float64
@@ -161,7 +162,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		ev := &events[knocks[id]]
 		att, victim := ev.Attacker, ev.Victim
 		knocker := optName(att)
-		if !knocker.truthy() {
+		if !truthy(knocker) {
 			continue
 		}
 		knockerTeam := optTeam(att)
@@ -174,7 +175,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 			distance = ev.Distance
 		}
 		distance /= 100
-		reason := evString(ev, telemetry.HasDamageReason, ev.DamageReason)
+		reason := evOpt(ev, telemetry.HasDamageReason, ev.DamageReason)
 
 		row := KnockEvent{Outcome: "unknown"}
 		if ki, ok := firstKill[id]; ok {
@@ -185,10 +186,10 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 			row.Outcome = "killed"
 			fin := kill.Finisher
 			row.FinisherName = optName(fin)
-			row.FinisherIsSelf = row.FinisherName.eq(knocker)
-			row.FinisherIsTeammate = optTeam(fin).eq(knockerTeam) && !row.FinisherName.eq(knocker)
+			row.FinisherIsSelf = sameOpt(row.FinisherName, knocker)
+			row.FinisherIsTeammate = sameOpt(optTeam(fin), knockerTeam) && !sameOpt(row.FinisherName, knocker)
 			if ev.Has&kill.Has&telemetry.HasTime != 0 {
-				row.TimeToFinish = someFloat(float64(kill.Time.UnixMicro()-ev.Time.UnixMicro()) / 1e6)
+				row.TimeToFinish = Some(float64(kill.Time.UnixMicro()-ev.Time.UnixMicro()) / 1e6)
 			}
 		} else if revived[id] {
 			row.Outcome = "revived"
@@ -206,7 +207,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		row.VictimTeam = teamMetrics(near, victim, optTeam(victim), optName(victim))
 
 		row.DBNOID = id
-		row.AttackID = evInt(ev, telemetry.HasAttackID, ev.AttackID)
+		row.AttackID = evOpt(ev, telemetry.HasAttackID, ev.AttackID)
 		row.AttackerName = knocker.V
 		row.AttackerTeamID = knockerTeam
 		row.AttackerAccountID = charAccount(att)
@@ -217,10 +218,10 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		row.VictimAccountID = charAccount(victim)
 		row.Victim = charLoc(victim)
 		row.DamageReason = reason
-		row.DamageTypeCategory = evString(ev, telemetry.HasDamageTypeCategory, ev.DamageTypeCategory)
-		row.KnockWeapon = evString(ev, telemetry.HasDamageCauserName, ev.DamageCauserName)
+		row.DamageTypeCategory = evOpt(ev, telemetry.HasDamageTypeCategory, ev.DamageTypeCategory)
+		row.KnockWeapon = evOpt(ev, telemetry.HasDamageCauserName, ev.DamageCauserName)
 		row.KnockWeaponAttachments = pyJSONStrings(ev.DamageCauserAdditionalInfo)
-		row.VictimWeapon = evString(ev, telemetry.HasVictimWeapon, ev.VictimWeapon)
+		row.VictimWeapon = evOpt(ev, telemetry.HasVictimWeapon, ev.VictimWeapon)
 		row.VictimWeaponAttachments = pyJSONStrings(ev.VictimWeaponAdditionalInfo)
 		row.KnockDistance = distance
 		row.IsAttackerInVehicle = ev.IsAttackerInVehicle
@@ -228,14 +229,14 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		row.IsBlueZone = att.IsInBlueZone
 		row.IsRedZone = att.IsInRedZone
 		if len(att.Zone) > 0 {
-			row.ZoneName = someString(strings.Join(att.Zone, ","))
+			row.ZoneName = Some(strings.Join(att.Zone, ","))
 		}
 		row.EventTimestamp = evTime(ev)
 		rows = append(rows, row)
 
 		ps.knocks++
 		ps.distances = append(ps.distances, distance)
-		if n := row.Team.Nearest; n.truthy() {
+		if n := row.Team.Nearest; truthy(n) {
 			ps.nearest = append(ps.nearest, n.V)
 			if n.V <= 50 {
 				ps.with50++
@@ -247,7 +248,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 				ps.iso++
 			}
 		}
-		if a := row.Team.Avg; a.truthy() {
+		if a := row.Team.Avg; truthy(a) {
 			ps.spread = append(ps.spread, a.V)
 		}
 		if reason.Valid && reason.V == "HeadShot" {
@@ -263,12 +264,12 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		case "killed":
 			if row.FinisherIsSelf {
 				ps.self++
-				if row.TimeToFinish.truthy() {
+				if truthy(row.TimeToFinish) {
 					ps.timeSelf = append(ps.timeSelf, row.TimeToFinish.V)
 				}
 			} else if row.FinisherIsTeammate {
 				ps.byTeammates++
-				if row.TimeToFinish.truthy() {
+				if truthy(row.TimeToFinish) {
 					ps.timeTeammate = append(ps.timeTeammate, row.TimeToFinish.V)
 				}
 			}
@@ -294,7 +295,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 		}
 		fin := ev.Finisher
 		name := optName(fin)
-		if !name.truthy() {
+		if !truthy(name) {
 			continue
 		}
 		ps := get(name.V)
@@ -319,10 +320,10 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 			HeadshotKnocks: ps.headshot, WallbangKnocks: ps.wallbang, VehicleKnocks: ps.vehicle,
 		}
 		if ps.knocks > 0 {
-			s.FinishingRate = someFloat(float64(ps.self) / float64(ps.knocks) * 100)
+			s.FinishingRate = Some(float64(ps.self) / float64(ps.knocks) * 100)
 		}
 		if len(ps.distances) > 0 {
-			s.MinKnockDistance, s.MaxKnockDistance = someFloat(pyMin(ps.distances)), someFloat(pyMax(ps.distances))
+			s.MinKnockDistance, s.MaxKnockDistance = Some(pyMin(ps.distances)), Some(pyMax(ps.distances))
 		}
 		for _, d := range ps.distances {
 			switch {
@@ -347,7 +348,7 @@ func Finishing(events []telemetry.Event) ([]KnockEvent, []FinishingSummary, erro
 // teamMetrics computes the teammate columns for one side of a knock: the
 // players near in time on team `team` other than `self`, measured from
 // `from`'s location.
-func teamMetrics(near []nearby, from *telemetry.Character, team OptInt, self OptString) TeamMetrics {
+func teamMetrics(near []nearby, from *telemetry.Character, team Opt[int64], self Opt[string]) TeamMetrics {
 	var m TeamMetrics
 	var dists []float64
 	var js strings.Builder
@@ -375,8 +376,8 @@ func teamMetrics(near []nearby, from *telemetry.Character, team OptInt, self Opt
 	m.PositionsJSON = js.String()
 	m.Alive = len(dists)
 	if len(dists) > 0 {
-		m.Nearest = someFloat(pyMin(dists))
-		m.Avg = someFloat(pyMean(dists))
+		m.Nearest = Some(pyMin(dists))
+		m.Avg = Some(pyMean(dists))
 	}
 	m.Variance = pyVariance(dists)
 	for _, d := range dists {
@@ -409,11 +410,11 @@ func dist3d(a, b *telemetry.Character) (float64, bool) {
 	return math.Sqrt(sq) / 100, true
 }
 
-func optMean(xs []float64) OptFloat {
+func optMean(xs []float64) Opt[float64] {
 	if len(xs) == 0 {
-		return OptFloat{}
+		return None[float64]()
 	}
-	return someFloat(pyMean(xs))
+	return Some(pyMean(xs))
 }
 
 // pyMin / pyMax keep the first of equal values, as Python's min/max do.

@@ -36,19 +36,19 @@ func ch(name string, team int, account string, x, y, z float64, extra ...string)
 
 func stamp(s string) string { return `"_D":"2025-10-07T` + s + `Z"` }
 
-func tm(t *testing.T, s string) OptTime {
+func tm(t *testing.T, s string) Opt[time.Time] {
 	v, err := time.Parse(time.RFC3339Nano, "2025-10-07T"+s+"Z")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return OptTime{V: v, Valid: true}
+	return Some(v)
 }
 
-func s(v string) OptString { return someString(v) }
-func f(v float64) OptFloat { return someFloat(v) }
-func i(v int64) OptInt     { return someInt(v) }
+func s(v string) Opt[string]   { return Some(v) }
+func f(v float64) Opt[float64] { return Some(v) }
+func i(v int64) Opt[int64]     { return Some(v) }
 func loc(x, y, z float64) Loc {
-	return Loc{someFloat(x), someFloat(y), someFloat(z)}
+	return Loc{Some(x), Some(y), Some(z)}
 }
 
 // same compares rows field by field and names the first difference.

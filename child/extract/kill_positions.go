@@ -10,32 +10,32 @@ import (
 // map_name, game_mode, match_datetime) come from MatchInfo when written;
 // game_type is always "unknown", as in the reference.
 type KillPosition struct {
-	AttackID         OptInt // stored as text (VARCHAR column)
-	DBNOID           OptInt // stored as text (VARCHAR column)
-	VictimName       OptString
-	VictimTeamID     OptInt
+	AttackID         Opt[int64] // stored as text (VARCHAR column)
+	DBNOID           Opt[int64] // stored as text (VARCHAR column)
+	VictimName       Opt[string]
+	VictimTeamID     Opt[int64]
 	Victim           Loc
 	VictimInBlueZone bool
 	VictimInVehicle  bool
-	KilledInZone     OptString // JSON
+	KilledInZone     Opt[string] // JSON
 
-	DBNOMakerName            OptString
-	DBNOMakerTeamID          OptInt
+	DBNOMakerName            Opt[string]
+	DBNOMakerTeamID          Opt[int64]
 	DBNOMaker                Loc
-	DBNOMakerZone            OptString // JSON
-	DBNODamageReason         OptString
-	DBNODamageCategory       OptString
-	DBNODamageCauserName     OptString
-	DBNODamageCauserDistance OptFloat
+	DBNOMakerZone            Opt[string] // JSON
+	DBNODamageReason         Opt[string]
+	DBNODamageCategory       Opt[string]
+	DBNODamageCauserName     Opt[string]
+	DBNODamageCauserDistance Opt[float64]
 
-	FinisherName                 OptString
-	FinisherTeamID               OptInt
+	FinisherName                 Opt[string]
+	FinisherTeamID               Opt[int64]
 	Finisher                     Loc
-	FinisherZone                 OptString // JSON
-	FinisherDamageReason         OptString
-	FinisherDamageCategory       OptString
-	FinisherDamageCauserName     OptString
-	FinisherDamageCauserDistance OptFloat
+	FinisherZone                 Opt[string] // JSON
+	FinisherDamageReason         Opt[string]
+	FinisherDamageCategory       Opt[string]
+	FinisherDamageCauserName     Opt[string]
+	FinisherDamageCauserDistance Opt[float64]
 
 	IsGame float64
 }
@@ -57,7 +57,7 @@ func KillPositions(events []telemetry.Event) ([]KillPosition, error) {
 			return nil, err
 		}
 		victim := ev.Victim
-		if acc := charAccount(victim); !acc.truthy() || !strings.HasPrefix(acc.V, "account.") {
+		if acc := charAccount(victim); !truthy(acc) || !strings.HasPrefix(acc.V, "account.") {
 			continue
 		}
 		ok, err := isGameOK(ev)
@@ -73,8 +73,8 @@ func KillPositions(events []telemetry.Event) ([]KillPosition, error) {
 		maker, fin := ev.DBNOMaker, ev.Finisher
 		dd, fd := damageInfo(ev.DBNODamage), damageInfo(ev.FinishDamage)
 		out = append(out, KillPosition{
-			AttackID:         evInt(ev, telemetry.HasAttackID, ev.AttackID),
-			DBNOID:           evInt(ev, telemetry.HasDBNOID, ev.DBNOID),
+			AttackID:         evOpt(ev, telemetry.HasAttackID, ev.AttackID),
+			DBNOID:           evOpt(ev, telemetry.HasDBNOID, ev.DBNOID),
 			VictimName:       optName(victim),
 			VictimTeamID:     optTeam(victim),
 			Victim:           charLoc(victim),
@@ -108,26 +108,18 @@ func KillPositions(events []telemetry.Event) ([]KillPosition, error) {
 
 // dmgInfo is a DamageInfo object's optional fields.
 type dmgInfo struct {
-	reason, category, causer OptString
-	distance                 OptFloat
+	reason, category, causer Opt[string]
+	distance                 Opt[float64]
 }
 
 func damageInfo(d *telemetry.DamageInfo) dmgInfo {
-	var o dmgInfo
 	if d == nil {
-		return o
+		return dmgInfo{}
 	}
-	if d.Has&telemetry.DIHasDamageReason != 0 {
-		o.reason = someString(d.DamageReason)
+	return dmgInfo{
+		reason:   OptIf(d.Has&telemetry.DIHasDamageReason != 0, d.DamageReason),
+		category: OptIf(d.Has&telemetry.DIHasDamageTypeCategory != 0, d.DamageTypeCategory),
+		causer:   OptIf(d.Has&telemetry.DIHasDamageCauserName != 0, d.DamageCauserName),
+		distance: OptIf(d.Has&telemetry.DIHasDistance != 0, d.Distance),
 	}
-	if d.Has&telemetry.DIHasDamageTypeCategory != 0 {
-		o.category = someString(d.DamageTypeCategory)
-	}
-	if d.Has&telemetry.DIHasDamageCauserName != 0 {
-		o.causer = someString(d.DamageCauserName)
-	}
-	if d.Has&telemetry.DIHasDistance != 0 {
-		o.distance = someFloat(d.Distance)
-	}
-	return o
 }

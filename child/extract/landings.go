@@ -12,14 +12,9 @@ import (
 // in the reference ("Not in match data").
 type Landing struct {
 	PlayerID   string
-	PlayerName string
-	HasName    bool
-	TeamID     int
-	HasTeamID  bool
-	X, Y, Z    float64
-	HasX       bool
-	HasY       bool
-	HasZ       bool
+	PlayerName Opt[string]
+	TeamID     Opt[int64]
+	Location   Loc
 	IsGame     float64
 }
 
@@ -53,16 +48,9 @@ func Landings(events []telemetry.Event) ([]Landing, error) {
 		seen[c.AccountID] = struct{}{}
 		out = append(out, Landing{
 			PlayerID:   c.AccountID,
-			PlayerName: c.Name,
-			HasName:    c.Has&telemetry.CharHasName != 0,
-			TeamID:     c.TeamID,
-			HasTeamID:  c.Has&telemetry.CharHasTeamID != 0,
-			X:          c.Location.X,
-			Y:          c.Location.Y,
-			Z:          c.Location.Z,
-			HasX:       c.Has&telemetry.CharHasX != 0,
-			HasY:       c.Has&telemetry.CharHasY != 0,
-			HasZ:       c.Has&telemetry.CharHasZ != 0,
+			PlayerName: optName(c),
+			TeamID:     optTeam(c),
+			Location:   charLoc(c),
 			IsGame:     ev.IsGame,
 		})
 	}

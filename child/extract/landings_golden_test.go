@@ -21,7 +21,7 @@ func TestLandingsGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Landing{
-		{PlayerID: "account.p", PlayerName: "P", HasName: true, TeamID: 7, HasTeamID: true, X: 10.5, Y: 20.25, Z: 30, HasX: true, HasY: true, HasZ: true, IsGame: 1},
+		{PlayerID: "account.p", PlayerName: s("P"), TeamID: i(7), Location: loc(10.5, 20.25, 30), IsGame: 1},
 		{PlayerID: "accountX", IsGame: 2},
 	}
 	same(t, got, want)

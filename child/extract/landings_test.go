@@ -63,11 +63,11 @@ func TestLandingColumns(t *testing.T) {
 		t.Fatalf("got %d landings (%v)", len(got), err)
 	}
 	a := got[0]
-	if a.PlayerName != "alice" || !a.HasName || a.TeamID != 7 || !a.HasTeamID || a.X != 1.5 || a.Y != 2.5 || a.Z != 3.5 || !a.HasX || a.IsGame != 1.5 {
+	if a.PlayerName != s("alice") || a.TeamID != i(7) || a.Location != loc(1.5, 2.5, 3.5) || a.IsGame != 1.5 {
 		t.Fatalf("alice = %+v", a)
 	}
 	b := got[1]
-	if b.HasTeamID || b.HasX || b.HasY || b.HasZ {
+	if b.TeamID.Valid || b.Location != (Loc{}) {
 		t.Fatalf("bob has no team and an empty location; the columns must be NULL: %+v", b)
 	}
 }

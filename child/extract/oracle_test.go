@@ -220,19 +220,19 @@ func nearFloat(a, b float64, ulps uint64) bool {
 	return ib-ia <= ulps
 }
 
-func sameOptFloat(a float64, ok bool, b *float64) bool {
-	if !ok || b == nil {
-		return !ok && b == nil
+func sameOptFloat(a Opt[float64], b *float64) bool {
+	if !a.Valid || b == nil {
+		return !a.Valid && b == nil
 	}
-	return sameFloat(a, *b)
+	return sameFloat(a.V, *b)
 }
 
-func sameTime(a time.Time, b *string) bool {
-	if a.IsZero() || b == nil {
-		return a.IsZero() && b == nil
+func sameTime(a Opt[time.Time], b *string) bool {
+	if !a.Valid || b == nil {
+		return !a.Valid && b == nil
 	}
 	bt, err := time.Parse(time.RFC3339Nano, *b)
-	return err == nil && bt.Equal(a)
+	return err == nil && bt.Equal(a.V)
 }
 
 func compareFights(t *testing.T, got []Fight, want []refFight) {
@@ -263,12 +263,12 @@ func compareFights(t *testing.T, got []Fight, want []refFight) {
 			{"total_knocks", g.TotalKnocks == w.Knocks}, {"total_kills", g.TotalKills == w.Kills},
 			{"total_damage", sameFloat(g.TotalDamage, w.Damage)}, {"total_damage_events", g.TotalDamageEvents == w.DamageEvents},
 			{"outcome", g.Outcome == w.Outcome},
-			{"winning_team_id", (g.HasWinner == (w.Winner != nil)) && (!g.HasWinner || g.WinningTeamID == *w.Winner)},
-			{"loser_team_id", (g.HasLoser == (w.Loser != nil)) && (!g.HasLoser || g.LoserTeamID == *w.Loser)},
+			{"winning_team_id", (g.WinningTeamID.Valid == (w.Winner != nil)) && (!g.WinningTeamID.Valid || g.WinningTeamID.V == *w.Winner)},
+			{"loser_team_id", (g.LoserTeamID.Valid == (w.Loser != nil)) && (!g.LoserTeamID.Valid || g.LoserTeamID.V == *w.Loser)},
 			{"team_outcomes", fmt.Sprint(gotOutcomes) == fmt.Sprint(outcomes)},
 			{"fight_reason", g.Reason == w.Reason},
-			{"fight_center_x", sameOptFloat(g.CenterX, g.HasCenter, w.CX)}, {"fight_center_y", sameOptFloat(g.CenterY, g.HasCenter, w.CY)},
-			{"fight_spread_radius", g.HasCenter == (w.Spread != nil) && (!g.HasCenter || nearFloat(g.SpreadRadius, *w.Spread, 4))},
+			{"fight_center_x", sameOptFloat(g.CenterX, w.CX)}, {"fight_center_y", sameOptFloat(g.CenterY, w.CY)},
+			{"fight_spread_radius", g.SpreadRadius.Valid == (w.Spread != nil) && (!g.SpreadRadius.Valid || nearFloat(g.SpreadRadius.V, *w.Spread, 4))},
 			{"participants", len(g.Participants) == len(w.Participants)},
 		}
 		for _, c := range checks {
@@ -281,10 +281,10 @@ func compareFights(t *testing.T, got []Fight, want []refFight) {
 		}
 		for k := range g.Participants {
 			p, q := &g.Participants[k], &w.Participants[k]
-			ok := p.PlayerName == q.Name && p.HasAccountID == (q.Account != nil) && (q.Account == nil || p.AccountID == *q.Account) &&
+			ok := p.PlayerName == q.Name && p.AccountID.Valid == (q.Account != nil) && (q.Account == nil || p.AccountID.V == *q.Account) &&
 				p.TeamID == q.Team && p.KnocksDealt == q.Knocks && p.KillsDealt == q.Kills &&
 				sameFloat(p.DamageDealt, q.Dealt) && sameFloat(p.DamageTaken, q.Taken) && q.Attacks == 0 &&
-				sameOptFloat(p.CenterX, p.HasCenter, q.CX) && sameOptFloat(p.CenterY, p.HasCenter, q.CY) &&
+				sameOptFloat(p.CenterX, q.CX) && sameOptFloat(p.CenterY, q.CY) &&
 				p.WasKnocked == q.WasKnocked && p.WasKilled == q.WasKilled && q.Survived == !p.WasKilled &&
 				sameTime(p.KnockedAt, q.KnockedAt) && sameTime(p.KilledAt, q.KilledAt)
 			if !ok {

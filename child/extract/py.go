@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -11,123 +10,66 @@ import (
 	"github.com/pewstats/collector/child/telemetry"
 )
 
-// Optional values stand for the reference's "value or None": Valid=false
-// is Python None and is stored as SQL NULL.
-type (
-	OptString struct {
-		V     string
-		Valid bool
-	}
-	OptFloat struct {
-		V     float64
-		Valid bool
-	}
-	OptInt struct {
-		V     int64
-		Valid bool
-	}
-	OptTime struct {
-		V     time.Time
-		Valid bool
-	}
-)
-
-func someString(s string) OptString     { return OptString{s, true} }
-func someFloat(f float64) OptFloat      { return OptFloat{f, true} }
-func someInt(i int64) OptInt            { return OptInt{i, true} }
-func (o OptString) truthy() bool        { return o.Valid && o.V != "" }
-func (o OptFloat) truthy() bool         { return o.Valid && o.V != 0 }
-func (o OptString) eq(p OptString) bool { return o.Valid == p.Valid && o.V == p.V }
-func (o OptInt) eq(p OptInt) bool       { return o.Valid == p.Valid && o.V == p.V }
-
 // Character accessors mirror `(event.get(k) or {}).get(field)`: a nil
 // actor behaves as an empty dict.
 
-func optName(c *telemetry.Character) OptString {
-	if c == nil || c.Has&telemetry.CharHasName == 0 {
-		return OptString{}
+func optName(c *telemetry.Character) Opt[string] {
+	if c == nil {
+		return None[string]()
 	}
-	return someString(c.Name)
+	return OptIf(c.Has&telemetry.CharHasName != 0, c.Name)
 }
 
-func charAccount(c *telemetry.Character) OptString {
-	if c == nil || c.Has&telemetry.CharHasAccountID == 0 {
-		return OptString{}
+func charAccount(c *telemetry.Character) Opt[string] {
+	if c == nil {
+		return None[string]()
 	}
-	return someString(c.AccountID)
+	return OptIf(c.Has&telemetry.CharHasAccountID != 0, c.AccountID)
 }
 
-func optTeam(c *telemetry.Character) OptInt {
-	if c == nil || c.Has&telemetry.CharHasTeamID == 0 {
-		return OptInt{}
+func optTeam(c *telemetry.Character) Opt[int64] {
+	if c == nil {
+		return None[int64]()
 	}
-	return someInt(int64(c.TeamID))
+	return OptIf(c.Has&telemetry.CharHasTeamID != 0, int64(c.TeamID))
 }
 
-func charHealth(c *telemetry.Character) OptFloat {
-	if c == nil || c.Has&telemetry.CharHasHealth == 0 {
-		return OptFloat{}
+func charHealth(c *telemetry.Character) Opt[float64] {
+	if c == nil {
+		return None[float64]()
 	}
-	return someFloat(c.Health)
+	return OptIf(c.Has&telemetry.CharHasHealth != 0, c.Health)
 }
 
 // Loc is a location's optional x, y and z.
-type Loc struct{ X, Y, Z OptFloat }
+type Loc struct{ X, Y, Z Opt[float64] }
 
 // charLoc is `(actor.get("location") or {}).get(axis)` for each axis.
 func charLoc(c *telemetry.Character) Loc {
 	if c == nil {
 		return Loc{}
 	}
-	var l Loc
-	if c.Has&telemetry.CharHasX != 0 {
-		l.X = someFloat(c.Location.X)
+	return Loc{
+		X: OptIf(c.Has&telemetry.CharHasX != 0, c.Location.X),
+		Y: OptIf(c.Has&telemetry.CharHasY != 0, c.Location.Y),
+		Z: OptIf(c.Has&telemetry.CharHasZ != 0, c.Location.Z),
 	}
-	if c.Has&telemetry.CharHasY != 0 {
-		l.Y = someFloat(c.Location.Y)
-	}
-	if c.Has&telemetry.CharHasZ != 0 {
-		l.Z = someFloat(c.Location.Z)
-	}
-	return l
 }
 
 // charZoneJSON is a character's `zone` list as JSON text, or NULL when the
 // character has none.
-func charZoneJSON(c *telemetry.Character) OptString {
+func charZoneJSON(c *telemetry.Character) Opt[string] {
 	if c == nil || c.Has&telemetry.CharHasZone == 0 {
-		return OptString{}
+		return None[string]()
 	}
-	return someString(pyJSONStrings(c.Zone))
+	return Some(pyJSONStrings(c.Zone))
 }
 
-func evTime(ev *telemetry.Event) OptTime {
-	if ev.Has&telemetry.HasTime == 0 {
-		return OptTime{}
-	}
-	return OptTime{V: ev.Time, Valid: true}
-}
+// evOpt is one of ev's scalar fields, absent unless its presence bit h is set.
+func evOpt[T any](ev *telemetry.Event, h telemetry.Has, v T) Opt[T] { return OptIf(ev.Has&h != 0, v) }
 
-func evString(ev *telemetry.Event, h telemetry.Has, v string) OptString {
-	if ev.Has&h == 0 {
-		return OptString{}
-	}
-	return someString(v)
-}
-
-func evFloat(ev *telemetry.Event, h telemetry.Has, v float64) OptFloat {
-	if ev.Has&h == 0 {
-		return OptFloat{}
-	}
-	return someFloat(v)
-}
-
-func evInt(ev *telemetry.Event, h telemetry.Has, v int64) OptInt {
-	if ev.Has&h == 0 {
-		return OptInt{}
-	}
-	return someInt(v)
-}
+// evTime is `_D`, absent when the event had none.
+func evTime(ev *telemetry.Event) Opt[time.Time] { return evOpt(ev, telemetry.HasTime, ev.Time) }
 
 // isGameOK is the reference's recurring
 // `if is_game is None or is_game < 1: continue`. A string/list/dict value
@@ -169,9 +111,9 @@ func pyMean(xs []float64) float64 { return sumFloats(xs) / float64(len(xs)) }
 
 // pyVariance is the reference's _calculate_variance: population variance,
 // None for fewer than two values.
-func pyVariance(xs []float64) OptFloat {
+func pyVariance(xs []float64) Opt[float64] {
 	if len(xs) < 2 {
-		return OptFloat{}
+		return None[float64]()
 	}
 	mean := pyMean(xs)
 	sq := make([]float64, len(xs))
@@ -179,7 +121,7 @@ func pyVariance(xs []float64) OptFloat {
 		d := x - mean
 		sq[i] = float64(d * d)
 	}
-	return someFloat(sumFloats(sq) / float64(len(xs)))
+	return Some(sumFloats(sq) / float64(len(xs)))
 }
 
 // pyRepr formats a float as CPython's repr (and so json.dumps) does:
@@ -298,23 +240,4 @@ func pyJSONStrings(v []string) string {
 	}
 	b.WriteByte(']')
 	return b.String()
-}
-
-// MarshalJSON writes an absent value as null (dry-run output).
-func (o OptString) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
-
-// MarshalJSON writes an absent value as null.
-func (o OptFloat) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
-
-// MarshalJSON writes an absent value as null.
-func (o OptInt) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
-
-// MarshalJSON writes an absent value as null.
-func (o OptTime) MarshalJSON() ([]byte, error) { return optJSON(o.Valid, o.V) }
-
-func optJSON(valid bool, v any) ([]byte, error) {
-	if !valid {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
 }

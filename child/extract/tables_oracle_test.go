@@ -74,9 +74,9 @@ func TestTablesAgainstReference(t *testing.T) {
 		got := map[string][]map[string]any{}
 		landings, _ := Landings(m.Events)
 		for _, r := range landings {
-			got["landings"] = append(got["landings"], map[string]any{"player_id": r.PlayerID,
-				"player_name": optAny(r.PlayerName, r.HasName), "team_id": optAny(float64(r.TeamID), r.HasTeamID),
-				"x_coordinate": optAny(r.X, r.HasX), "y_coordinate": optAny(r.Y, r.HasY), "z_coordinate": optAny(r.Z, r.HasZ), "is_game": r.IsGame})
+			row := map[string]any{"player_id": r.PlayerID, "player_name": jv(r.PlayerName), "team_id": jv(r.TeamID), "is_game": r.IsGame}
+			locCols(row, "%s_coordinate", r.Location)
+			got["landings"] = append(got["landings"], row)
 		}
 		kills, _ := KillPositions(m.Events)
 		for _, r := range kills {
@@ -167,13 +167,13 @@ func summaryView(s FinishingSummary) map[string]any {
 // value: nil for None, float64 for numbers.
 func jv(v any) any {
 	switch o := v.(type) {
-	case OptString:
+	case Opt[string]:
 		return optAny(o.V, o.Valid)
-	case OptFloat:
+	case Opt[float64]:
 		return optAny(o.V, o.Valid)
-	case OptInt:
+	case Opt[int64]:
 		return optAny(float64(o.V), o.Valid)
-	case OptTime:
+	case Opt[time.Time]:
 		return optAny(o.V, o.Valid)
 	}
 	return v

@@ -1,22 +1,26 @@
 package extract
 
-import "github.com/pewstats/collector/child/telemetry"
+import (
+	"time"
+
+	"github.com/pewstats/collector/child/telemetry"
+)
 
 // WeaponKill is a row of weapon_kill_events. map_name and game_mode come
 // from MatchInfo; match_type is always "unknown", zone_phase and
 // time_survived always NULL and is_kill always true, as in the reference.
 type WeaponKill struct {
-	EventTimestamp  OptTime
+	EventTimestamp  Opt[time.Time]
 	KillerName      string
-	KillerTeamID    OptInt
+	KillerTeamID    Opt[int64]
 	Killer          Loc
 	VictimName      string
-	VictimTeamID    OptInt
+	VictimTeamID    Opt[int64]
 	Victim          Loc
 	WeaponID        string
-	DamageType      OptString
-	DamageReason    OptString
-	Distance        OptFloat // centimetres, as telemetry carries it
+	DamageType      Opt[string]
+	DamageReason    Opt[string]
+	Distance        Opt[float64] // centimetres, as telemetry carries it
 	IsKnockDown     bool
 	IsBlueZone      bool
 	IsRedZone       bool
@@ -41,7 +45,7 @@ func WeaponKills(events []telemetry.Event) ([]WeaponKill, error) {
 		}
 		fin, victim := ev.Finisher, ev.Victim
 		killer, vname := optName(fin), optName(victim)
-		if !killer.truthy() || !vname.truthy() {
+		if !truthy(killer) || !truthy(vname) {
 			continue
 		}
 		ok, err := isGameOK(ev)

@@ -102,14 +102,14 @@ func sampleFights() []extract.Fight {
 		TotalKnocks: 1, TotalKills: 1,
 		TotalDamage:       0.12499999999999999, // float8 → numeric keeps 15 digits: 0.13, as the reference stored
 		TotalDamageEvents: 4, Outcome: extract.OutcomeThirdParty,
-		WinningTeamID: 3, HasWinner: true, LoserTeamID: 2, HasLoser: true,
+		WinningTeamID: oi(3), LoserTeamID: oi(2),
 		TeamOutcomes: []extract.TeamOutcome{{TeamID: 1, Outcome: "DRAW"}, {TeamID: 2, Outcome: "LOST"}, {TeamID: 3, Outcome: "WON"}},
 		Reason:       "Multiple casualties (2 knocks/kills)",
-		CenterX:      1125.004, CenterY: 2, SpreadRadius: 11.25, HasCenter: true,
+		CenterX:      of(1125.004), CenterY: of(2), SpreadRadius: of(11.25),
 		Participants: []extract.FightParticipant{
-			{PlayerName: "A1", AccountID: "account.a1", HasAccountID: true, TeamID: 1, DamageDealt: 55, CenterX: 1, CenterY: 2, HasCenter: true},
+			{PlayerName: "A1", AccountID: o("account.a1"), TeamID: 1, DamageDealt: 55, CenterX: of(1), CenterY: of(2)},
 			{PlayerName: "B1", TeamID: 2, DamageTaken: 70, WasKnocked: true, WasKilled: true,
-				KnockedAt: t0.Add(3 * time.Second), KilledAt: t0.Add(4500 * time.Millisecond)},
+				KnockedAt: ot(t0.Add(3 * time.Second)), KilledAt: ot(t0.Add(4500 * time.Millisecond))},
 		},
 	}, {
 		StartTime: t0.Add(time.Hour), EndTime: t0.Add(time.Hour + 20*time.Second), DurationSeconds: 20,

@@ -111,16 +111,16 @@ func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 			r.StartTime, r.EndTime, r.DurationSeconds,
 			pq.Int64Array(r.TeamIDs), r.PrimaryTeam1, r.PrimaryTeam2, third,
 			r.TotalKnocks, r.TotalKills, r.TotalDamage, r.TotalDamageEvents, 0, // total_attack_events: "not currently tracked"
-			r.Outcome, nullIf(r.WinningTeamID, r.HasWinner), nullIf(r.LoserTeamID, r.HasLoser),
+			r.Outcome, Int(r.WinningTeamID), Int(r.LoserTeamID),
 			teamOutcomesJSON(r.TeamOutcomes), r.Reason,
-			nullIf(r.CenterX, r.HasCenter), nullIf(r.CenterY, r.HasCenter), nullIf(r.SpreadRadius, r.HasCenter),
+			Float8(r.CenterX), Float8(r.CenterY), Float8(r.SpreadRadius),
 		}
 	})
 	if err != nil {
 		return 0, err
 	}
-	args := append(arrays, f.Info.MatchID, NullString(f.Info.MapName, f.Info.MapName != ""), NullString(f.Info.GameMode, f.Info.GameMode != ""),
-		NullString(f.Info.GameType, f.Info.GameType != ""), MatchDatetime(f.Info))
+	args := append(arrays, f.Info.MatchID, infoText(f.Info.MapName), infoText(f.Info.GameMode),
+		infoText(f.Info.GameType), MatchDatetime(f.Info))
 	ids, inserted, err := insertFights(ctx, tx, args, len(f.Rows))
 	if err != nil {
 		return 0, err
@@ -231,12 +231,12 @@ func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error
 	arrays, err := columnArrays(len(participantCols), len(refs), func(i int) []any {
 		p := &f.Rows[refs[i].fight].Participants[refs[i].p]
 		return []any{
-			f.ids[refs[i].fight], p.PlayerName, NullString(p.AccountID, p.HasAccountID), p.TeamID,
+			f.ids[refs[i].fight], p.PlayerName, Text(p.AccountID), p.TeamID,
 			p.KnocksDealt, p.KillsDealt, p.DamageDealt, p.DamageTaken,
 			0, // attacks_made: never counted by the reference
-			nullIf(p.CenterX, p.HasCenter), nullIf(p.CenterY, p.HasCenter),
+			Float8(p.CenterX), Float8(p.CenterY),
 			p.WasKnocked, p.WasKilled, !p.WasKilled,
-			NullTime(p.KnockedAt), NullTime(p.KilledAt),
+			Time(p.KnockedAt), Time(p.KilledAt),
 		}
 	})
 	if err != nil {

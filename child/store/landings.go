@@ -24,10 +24,9 @@ func (w Landings) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return CopyRows(ctx, tx, w.Table(), cols, len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
 		return []any{
-			w.Info.MatchID, r.PlayerID, NullString(r.PlayerName, r.HasName), NullInt(int64(r.TeamID), r.HasTeamID),
-			NullFloat(r.X, r.HasX), NullFloat(r.Y, r.HasY), NullFloat(r.Z, r.HasZ), r.IsGame,
-			NullString(w.Info.MapName, w.Info.MapName != ""), "unknown",
-			NullString(w.Info.GameMode, w.Info.GameMode != ""), MatchDatetime(w.Info),
+			w.Info.MatchID, r.PlayerID, Text(r.PlayerName), Int(r.TeamID),
+			Float8(r.Location.X), Float8(r.Location.Y), Float8(r.Location.Z), r.IsGame,
+			infoText(w.Info.MapName), "unknown", infoText(w.Info.GameMode), MatchDatetime(w.Info),
 		}
 	})
 }

@@ -191,9 +191,9 @@ func legacyFights(ctx context.Context, tx *sql.Tx, w fightsWriter) (int64, error
 			ids[i], r.StartTime, r.EndTime, r.DurationSeconds,
 			pq.Int64Array(r.TeamIDs), r.PrimaryTeam1, r.PrimaryTeam2, third,
 			r.TotalKnocks, r.TotalKills, r.TotalDamage, r.TotalDamageEvents, 0, // total_attack_events: "not currently tracked"
-			r.Outcome, nullIf(r.WinningTeamID, r.HasWinner), nullIf(r.LoserTeamID, r.HasLoser),
+			r.Outcome, Int(r.WinningTeamID), Int(r.LoserTeamID),
 			teamOutcomesJSON(r.TeamOutcomes), r.Reason,
-			nullIf(r.CenterX, r.HasCenter), nullIf(r.CenterY, r.HasCenter), nullIf(r.SpreadRadius, r.HasCenter),
+			Float8(r.CenterX), Float8(r.CenterY), Float8(r.SpreadRadius),
 		}
 	})
 	if err != nil {
@@ -204,8 +204,8 @@ func legacyFights(ctx context.Context, tx *sql.Tx, w fightsWriter) (int64, error
 		SELECT %s, $1, $2, $3, $4, $5 FROM %s
 		ON CONFLICT DO NOTHING
 		RETURNING id`, s.columns(""), s.columns(""), s.name),
-		f.Info.MatchID, NullString(f.Info.MapName, f.Info.MapName != ""), NullString(f.Info.GameMode, f.Info.GameMode != ""),
-		NullString(f.Info.GameType, f.Info.GameType != ""), MatchDatetime(f.Info))
+		f.Info.MatchID, infoText(f.Info.MapName), infoText(f.Info.GameMode),
+		infoText(f.Info.GameType), MatchDatetime(f.Info))
 	if err != nil {
 		return 0, fmt.Errorf("insert team_fights from staging: %w", err)
 	}
@@ -301,12 +301,12 @@ func legacyParticipants(ctx context.Context, tx *sql.Tx, w participantsWriter) (
 	s, err := legacyStage(ctx, tx, "fight_participants", legacyParticipantCols, len(refs), func(i int) []any {
 		p := &f.Rows[refs[i].fight].Participants[refs[i].p]
 		return []any{
-			f.ids[refs[i].fight], p.PlayerName, NullString(p.AccountID, p.HasAccountID), p.TeamID,
+			f.ids[refs[i].fight], p.PlayerName, Text(p.AccountID), p.TeamID,
 			p.KnocksDealt, p.KillsDealt, p.DamageDealt, p.DamageTaken,
 			0, // attacks_made: never counted by the reference
-			nullIf(p.CenterX, p.HasCenter), nullIf(p.CenterY, p.HasCenter),
+			Float8(p.CenterX), Float8(p.CenterY),
 			p.WasKnocked, p.WasKilled, !p.WasKilled,
-			NullTime(p.KnockedAt), NullTime(p.KilledAt),
+			Time(p.KnockedAt), Time(p.KilledAt),
 		}
 	})
 	if err != nil {

@@ -209,8 +209,8 @@ func edgeSteps(legacy bool) []store.Step {
 	var dist []extract.WeaponUse
 	var participants []extract.FightParticipant
 	for i, n := range names {
-		sums = append(sums, extract.FinishingSummary{PlayerName: n, PlayerAccountID: extract.OptString{V: n, Valid: i%2 == 0}, TeamID: int64(i),
-			TotalKnocks: i, FinishingRate: extract.OptFloat{V: f(i), Valid: i%3 != 0}, AvgKnockDistance: of(f(i + 1)),
+		sums = append(sums, extract.FinishingSummary{PlayerName: n, PlayerAccountID: extract.OptIf(i%2 == 0, n), TeamID: int64(i),
+			TotalKnocks: i, FinishingRate: extract.OptIf(i%3 != 0, f(i)), AvgKnockDistance: of(f(i + 1)),
 			MinKnockDistance: of(f(i + 2)), MaxKnockDistance: of(f(i + 3)), AvgNearestTeammate: of(f(i + 4))})
 		e := extract.PlayerEnhancedStats{PlayerName: n}
 		if i%2 == 0 {
@@ -227,17 +227,17 @@ func edgeSteps(legacy bool) []store.Step {
 		circle = append(circle, extract.CirclePosition{PlayerName: n, ElapsedTime: int64(i * 10), PlayerX: f(i), PlayerY: f(i + 1),
 			ZoneX: f(i + 2), ZoneY: f(i + 3), ZoneRadius: f(i + 4), DistanceFromCenter: f(i + 5), DistanceFromEdge: f(i + 6), InSafeZone: i%2 == 0})
 		dist = append(dist, extract.WeaponUse{PlayerName: n, Category: names[(i+1)%len(names)], TotalDamage: f(i), TotalKills: i, KnockDowns: 1})
-		participants = append(participants, extract.FightParticipant{PlayerName: n, AccountID: n, HasAccountID: i%2 == 1, TeamID: int64(i),
-			KnocksDealt: i, KillsDealt: 1, DamageDealt: f(i), DamageTaken: f(i + 1), CenterX: f(i + 2), CenterY: f(i + 3), HasCenter: i%3 == 0,
-			WasKnocked: i%2 == 0, WasKilled: i%3 == 0, KnockedAt: time.Date(2025, 10, 7, 12, 1, i, 123456789, time.UTC)})
+		participants = append(participants, extract.FightParticipant{PlayerName: n, AccountID: extract.OptIf(i%2 == 1, n), TeamID: int64(i),
+			KnocksDealt: i, KillsDealt: 1, DamageDealt: f(i), DamageTaken: f(i + 1), CenterX: extract.OptIf(i%3 == 0, f(i+2)), CenterY: extract.OptIf(i%3 == 0, f(i+3)),
+			WasKnocked: i%2 == 0, WasKilled: i%3 == 0, KnockedAt: ot(time.Date(2025, 10, 7, 12, 1, i, 123456789, time.UTC))})
 	}
 	start := time.Date(2025, 10, 7, 12, 1, 0, 999999500, time.UTC)
 	fights := &store.Fights{Info: info, Rows: []extract.Fight{
 		{StartTime: start, EndTime: start.Add(30 * time.Second), DurationSeconds: 30.0000005, TeamIDs: []int64{1, 2, 3},
 			PrimaryTeam1: 1, PrimaryTeam2: 2, ThirdPartyTeams: []int64{3}, TotalKnocks: 2, TotalKills: 1, TotalDamage: 412.12499999999999,
-			TotalDamageEvents: 9, Outcome: "THIRD_PARTY", WinningTeamID: 1, HasWinner: true, LoserTeamID: 2, HasLoser: true,
+			TotalDamageEvents: 9, Outcome: "THIRD_PARTY", WinningTeamID: oi(1), LoserTeamID: oi(2),
 			TeamOutcomes: []extract.TeamOutcome{{TeamID: 1, Outcome: "WON"}, {TeamID: 2, Outcome: "LOST"}, {TeamID: 3, Outcome: "DRAW"}},
-			Reason:       `Multiple casualties (3 knocks/kills) "quoted" \ back`, CenterX: 1.005, CenterY: -0.0, SpreadRadius: 2.675, HasCenter: true,
+			Reason:       `Multiple casualties (3 knocks/kills) "quoted" \ back`, CenterX: of(1.005), CenterY: of(-0.0), SpreadRadius: of(2.675),
 			Participants: participants[:4]},
 		{StartTime: start.Add(time.Minute), EndTime: start.Add(2 * time.Minute), DurationSeconds: 60, TeamIDs: []int64{4, 5},
 			PrimaryTeam1: 4, PrimaryTeam2: 5, Outcome: "DRAW", TeamOutcomes: []extract.TeamOutcome{{TeamID: 4, Outcome: "DRAW"}, {TeamID: 5, Outcome: "DRAW"}},

@@ -64,11 +64,3 @@ func columnNames(cols []stageCol) string {
 	}
 	return strings.Join(out, ", ")
 }
-
-// nullIf returns nil (NULL) when ok is false, v otherwise.
-func nullIf(v any, ok bool) any {
-	if !ok {
-		return nil
-	}
-	return v
-}

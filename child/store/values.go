@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/pewstats/collector/child/extract"
 )
@@ -13,15 +14,20 @@ import (
 // would have stored, so rows compare equal with the reference's.
 
 // Text is a VARCHAR/TEXT/JSONB value, NULL when absent.
-func Text(o extract.OptString) any {
-	if !o.Valid {
-		return nil
-	}
-	return o.V
-}
+func Text(o extract.Opt[string]) any { return asIs(o) }
 
 // Int is an INTEGER/BIGINT value from an integer, NULL when absent.
-func Int(o extract.OptInt) any {
+func Int(o extract.Opt[int64]) any { return asIs(o) }
+
+// Float8 is a double sent as is (float8), NULL when absent: a DOUBLE
+// PRECISION column, or a float8 parameter the statement casts to the
+// column's type as PostgreSQL cast psycopg's float.
+func Float8(o extract.Opt[float64]) any { return asIs(o) }
+
+// asIs is the value itself, or nil (NULL) when absent. Text, Int and
+// Float8 name the column types it serves, so a value of the wrong Go type
+// does not compile.
+func asIs[T any](o extract.Opt[T]) any {
 	if !o.Valid {
 		return nil
 	}
@@ -29,7 +35,7 @@ func Int(o extract.OptInt) any {
 }
 
 // IntText is a VARCHAR column fed a Python int (int8 → text cast).
-func IntText(o extract.OptInt) any {
+func IntText(o extract.Opt[int64]) any {
 	if !o.Valid {
 		return nil
 	}
@@ -40,7 +46,7 @@ func IntText(o extract.OptInt) any {
 // numeric cast prints the double with 15 significant digits ("%.15g")
 // before any typmod rounding; formatting the same way here makes COPY
 // store exactly what the reference's INSERT stored.
-func Numeric(o extract.OptFloat) any {
+func Numeric(o extract.Opt[float64]) any {
 	if !o.Valid {
 		return nil
 	}
@@ -62,17 +68,9 @@ func numericText(f float64) string {
 // NumericValue is Numeric for a value that is never NULL.
 func NumericValue(f float64) any { return numericText(f) }
 
-// Float8 is a DOUBLE PRECISION column: the double as is.
-func Float8(o extract.OptFloat) any {
-	if !o.Valid {
-		return nil
-	}
-	return o.V
-}
-
 // Real is a REAL column fed a Python float: the float8 → float4 cast
 // rounds to nearest, as Go's conversion does.
-func Real(o extract.OptFloat) any {
+func Real(o extract.Opt[float64]) any {
 	if !o.Valid {
 		return nil
 	}
@@ -81,7 +79,7 @@ func Real(o extract.OptFloat) any {
 
 // IntRound is an INTEGER column fed a Python float (e.g. health): the
 // float8 → int4 cast rounds half to even (rint).
-func IntRound(o extract.OptFloat) any {
+func IntRound(o extract.Opt[float64]) any {
 	if !o.Valid {
 		return nil
 	}
@@ -92,12 +90,17 @@ func IntRound(o extract.OptFloat) any {
 }
 
 // Time is a timestamp column, NULL when absent.
-func Time(o extract.OptTime) any {
+func Time(o extract.Opt[time.Time]) any {
 	if !o.Valid {
 		return nil
 	}
 	return o.V.UTC()
 }
 
-// info returns the match columns the writers share.
-func infoText(s string) any { return NullString(s, s != "") }
+// infoText is a text match column from MatchInfo, NULL when empty.
+func infoText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -227,48 +227,16 @@ func upsertStatement(table string, columns []string, onConflict string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, $1::json) %s", t, cols, cols, t, onConflict)
 }
 
-// Null helpers turn "absent" Go zero values into SQL NULL the way the
-// reference's None did.
-
-// NullString is nil when ok is false.
-func NullString(s string, ok bool) any {
-	if !ok {
-		return nil
-	}
-	return s
-}
-
-// NullFloat is nil when ok is false.
-func NullFloat(f float64, ok bool) any {
-	if !ok {
-		return nil
-	}
-	return f
-}
-
-// NullInt is nil when ok is false.
-func NullInt(i int64, ok bool) any {
-	if !ok {
-		return nil
-	}
-	return i
-}
-
-// NullTime is nil for the zero time.
-func NullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
 // MatchDatetime is the match_datetime column value: the message's text, so
 // PostgreSQL parses it per column type as it parsed the reference's string.
 // Without the text (callers that built MatchInfo by hand) the parsed time
-// is used.
+// is used (NULL when zero).
 func MatchDatetime(info extract.MatchInfo) any {
-	if info.MatchDatetimeText != "" {
+	switch {
+	case info.MatchDatetimeText != "":
 		return info.MatchDatetimeText
+	case info.MatchDatetime.IsZero():
+		return nil
 	}
-	return NullTime(info.MatchDatetime)
+	return info.MatchDatetime.UTC()
 }

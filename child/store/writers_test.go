@@ -59,10 +59,10 @@ var info = extract.MatchInfo{
 	MatchDatetime: time.Date(2025, 10, 7, 12, 0, 0, 0, time.UTC),
 }
 
-func o(s string) extract.OptString   { return extract.OptString{V: s, Valid: true} }
-func of(f float64) extract.OptFloat  { return extract.OptFloat{V: f, Valid: true} }
-func oi(i int64) extract.OptInt      { return extract.OptInt{V: i, Valid: true} }
-func ot(t time.Time) extract.OptTime { return extract.OptTime{V: t, Valid: true} }
+func o(s string) extract.Opt[string]        { return extract.Some(s) }
+func of(f float64) extract.Opt[float64]     { return extract.Some(f) }
+func oi(i int64) extract.Opt[int64]         { return extract.Some(i) }
+func ot(t time.Time) extract.Opt[time.Time] { return extract.Some(t) }
 func loc(x, y, z float64) extract.Loc {
 	return extract.Loc{X: of(x), Y: of(y), Z: of(z)}
 }
