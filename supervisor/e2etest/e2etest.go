@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/child/schema"
@@ -272,6 +273,14 @@ func (e *Env) WriteLandingsFile(matchID string, players int) string {
 		e.T.Fatalf("e2etest: write telemetry: %v", err)
 	}
 	return name
+}
+
+// WaitCompleted waits until every one of ids is a completed match.
+func (e *Env) WaitCompleted(within time.Duration, ids ...string) {
+	e.T.Helper()
+	WaitFor(e.T, within, fmt.Sprintf("%v completed", ids), func() bool {
+		return e.Count(`SELECT count(*) FROM matches WHERE match_id = ANY($1) AND status = 'completed'`, pq.Array(ids)) == len(ids)
+	})
 }
 
 // Count runs a COUNT(*) query with args.

@@ -32,6 +32,16 @@ type Ledger struct {
 	CleanBinary string
 }
 
+// Processed is a Ledger.Processed where every one of ids must have the same
+// number of landings rows.
+func Processed(ids []string, landings int) map[string]int {
+	out := make(map[string]int, len(ids))
+	for _, id := range ids {
+		out[id] = landings
+	}
+	return out
+}
+
 // Check drains the failed queue and asserts the ledger:
 //   - the processing queue is empty;
 //   - every processed match's twelve outputs equal a clean single run of the
