@@ -129,7 +129,9 @@ func amqpURL() string {
 func (e *Env) ProcessingQueue() string { return "match.processing." + e.Environment }
 func (e *Env) FailedQueue() string     { return "match.failed." + e.Environment }
 
-func (e *Env) channel() (*amqp.Connection, *amqp.Channel) {
+// Channel connects to the test broker and opens a channel (the test fails
+// if it cannot); closing the connection closes both.
+func (e *Env) Channel() (*amqp.Connection, *amqp.Channel) {
 	e.T.Helper()
 	conn, err := amqp.Dial(e.AMQPURL)
 	if err != nil {
@@ -161,7 +163,7 @@ func (e *Env) deleteQueues() {
 // DeleteQueue deletes a queue, as an operator might by hand.
 func (e *Env) DeleteQueue(name string) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
 		e.T.Fatalf("e2etest: delete queue %s: %v", name, err)
@@ -172,7 +174,7 @@ func (e *Env) DeleteQueue(name string) {
 // reference does), persistent, with publisher confirms.
 func (e *Env) Publish(bodies ...[]byte) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	if _, err := ch.QueueDeclare(e.ProcessingQueue(), true, false, false, false, nil); err != nil {
 		e.T.Fatalf("e2etest: declare: %v", err)
@@ -192,7 +194,7 @@ func (e *Env) Publish(bodies ...[]byte) {
 // QueueDepth returns ready messages and consumers of a queue (0 if absent).
 func (e *Env) QueueDepth(queue string) (messages, consumers int) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 	if err != nil {
@@ -216,7 +218,7 @@ func (f FailedMessage) ErrorType() string { s, _ := f.Headers["x-error-type"].(s
 // DrainFailed consumes every message of the failed queue.
 func (e *Env) DrainFailed() []FailedMessage {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	var out []FailedMessage
 	for {
