@@ -10,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/child/store"
+	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/supervisor/consumer"
 )
 
@@ -133,7 +134,7 @@ type telemetryOptions struct {
 }
 
 func (o *telemetryOptions) register(f *envFlags) {
-	o.maxBytes = newBytes(512 << 20)
+	o.maxBytes = newBytes(telemetry.DefaultMaxBytes)
 	f.String(&o.dir, "telemetry-dir", "TELEMETRY_DIR", "/data/telemetry", "the only directory telemetry files may be read from (symlinks resolved)")
 	f.Bytes(o.maxBytes, "max-telemetry-bytes", "MAX_TELEMETRY_BYTES", "largest decompressed telemetry file accepted")
 }

@@ -89,11 +89,11 @@ type Env struct {
 	DB           *sql.DB
 	TelemetryDir string
 	Environment  string
-	AMQPURL      string
 
-	mu     sync.Mutex
-	seeds  []seedFunc        // database state the matches need (replayed by CleanRun)
-	bodies map[string][]byte // first published body per match id
+	brokerURL string
+	mu        sync.Mutex
+	seeds     []seedFunc        // database state the matches need (replayed by CleanRun)
+	bodies    map[string][]byte // first published body per match id
 }
 
 // New creates a migrated database, a telemetry directory and a unique
@@ -112,7 +112,7 @@ func New(t testing.TB) *Env {
 	e := &Env{
 		T: t, DBName: name, DB: db, TelemetryDir: t.TempDir(),
 		Environment: "e2e" + hex.EncodeToString(rnd[:]),
-		AMQPURL:     amqpURL(),
+		brokerURL:   amqpURL(),
 	}
 	t.Cleanup(e.deleteQueues)
 	return e
@@ -133,9 +133,9 @@ func (e *Env) FailedQueue() string     { return "match.failed." + e.Environment 
 // if it cannot); closing the connection closes both.
 func (e *Env) Channel() (*amqp.Connection, *amqp.Channel) {
 	e.T.Helper()
-	conn, err := amqp.Dial(e.AMQPURL)
+	conn, err := amqp.Dial(e.brokerURL)
 	if err != nil {
-		e.T.Fatalf("e2etest: RabbitMQ not reachable at %s (start it with `rabbitmq-server -detached`): %v", e.AMQPURL, err)
+		e.T.Fatalf("e2etest: RabbitMQ not reachable at %s (start it with `rabbitmq-server -detached`): %v", e.brokerURL, err)
 	}
 	ch, err := conn.Channel()
 	if err != nil {
@@ -146,7 +146,7 @@ func (e *Env) Channel() (*amqp.Connection, *amqp.Channel) {
 }
 
 func (e *Env) deleteQueues() {
-	conn, err := amqp.Dial(e.AMQPURL)
+	conn, err := amqp.Dial(e.brokerURL)
 	if err != nil {
 		return
 	}

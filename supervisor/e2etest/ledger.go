@@ -28,7 +28,8 @@ type Ledger struct {
 	// after which the redelivered original is dead-lettered again.
 	ExtraFailedCopies int
 	// CleanBinary, if set, makes the clean run use this binary's
-	// `child --message` (see CleanRunWith).
+	// `child --message` instead of processing in-process (faster under the
+	// race detector, when it is a plain build).
 	CleanBinary string
 }
 
