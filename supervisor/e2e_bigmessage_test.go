@@ -23,7 +23,7 @@ func TestOversizedMessageIsInvalidNotACrash(t *testing.T) {
 	s.WaitReady(t, 30*time.Second)
 	var before []int
 	e2etest.WaitFor(t, 20*time.Second, "two children", func() bool {
-		before = childPIDs(t, s.Cmd.Process.Pid)
+		before = e2etest.ChildPIDs(t, s.Cmd.Process.Pid)
 		return len(before) == 2
 	})
 
@@ -35,7 +35,7 @@ func TestOversizedMessageIsInvalidNotACrash(t *testing.T) {
 	e.Publish(normal...)
 	drained(t, e, s, 60*time.Second)
 
-	after := childPIDs(t, s.Cmd.Process.Pid)
+	after := e2etest.ChildPIDs(t, s.Cmd.Process.Pid)
 	slices.Sort(before)
 	slices.Sort(after)
 	if !slices.Equal(before, after) {

@@ -30,7 +30,7 @@ func TestChildrenDoNotInheritBrokerCredentials(t *testing.T) {
 
 	var kids []int
 	e2etest.WaitFor(t, 20*time.Second, "two children", func() bool {
-		kids = childPIDs(t, s.Cmd.Process.Pid)
+		kids = e2etest.ChildPIDs(t, s.Cmd.Process.Pid)
 		return len(kids) == 2
 	})
 	for _, pid := range kids {

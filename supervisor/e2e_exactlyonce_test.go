@@ -92,14 +92,7 @@ func TestUnknownMatchIsParkedInTheFailedQueue(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), `"reason":"unknown_match"`) {
 		t.Fatalf("collector failed --requeue: %v\n%s", err, out)
 	}
-	e2etest.WaitFor(t, 30*time.Second, "the match completed", func() bool {
-		return e.Count(`SELECT count(*) FROM matches WHERE match_id = 'undiscovered' AND status = 'completed'`) == 1
-	})
-	drained(t, e, s, 30*time.Second)
-	if err := s.Stop(t, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	e.Check(t, e2etest.Ledger{Processed: map[string]int{"undiscovered": 3}})
+	requeuedCompletes(t, e, s, "undiscovered", 3)
 }
 
 // TestDeliveryWhoseChannelDiedIsNotStarted: a message waiting for a busy

@@ -48,14 +48,7 @@ func TestFailedRequeueCommand(t *testing.T) {
 	if out := run("--requeue"); !strings.Contains(out, `"action":"requeued"`) {
 		t.Fatalf("requeue did not report: %s", out)
 	}
-	e2etest.WaitFor(t, 30*time.Second, "the match completed", func() bool {
-		return e.Count(`SELECT count(*) FROM matches WHERE match_id = 'late' AND status = 'completed'`) == 1
-	})
-	drained(t, e, s, 30*time.Second)
-	if err := s.Stop(t, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	e.Check(t, e2etest.Ledger{Processed: map[string]int{"late": 4}})
+	requeuedCompletes(t, e, s, "late", 4)
 }
 
 // If the failed queue disappears while the supervisor runs (deleted by
@@ -109,4 +102,16 @@ func TestFailedRequeueSurvivesMissingProcessingQueue(t *testing.T) {
 	if n, _ := e.QueueDepth(e.FailedQueue()); n != 0 {
 		t.Errorf("failed queue still holds %d messages", n)
 	}
+}
+
+// requeuedCompletes checks the end of a `collector failed --requeue`: the
+// match completes, with the given landings rows, and nothing is left over.
+func requeuedCompletes(t *testing.T, e *e2etest.Env, s *e2etest.Supervisor, id string, landings int) {
+	t.Helper()
+	e.WaitCompleted(30*time.Second, id)
+	drained(t, e, s, 30*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.Check(t, e2etest.Ledger{Processed: map[string]int{id: landings}})
 }

@@ -2,8 +2,6 @@ package supervisor_test
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,10 +48,8 @@ func TestCrashRestartsChildAndRetriesMessage(t *testing.T) {
 	e.Publish(append(append(crash, panics...), normal...)...)
 	drained(t, e, s, 60*time.Second)
 
-	processed := map[string]int{crashIDs[0]: 5, panicIDs[0]: 5}
-	for _, id := range normalIDs {
-		processed[id] = 6
-	}
+	processed := e2etest.Processed(normalIDs, 6)
+	processed[crashIDs[0]], processed[panicIDs[0]] = 5, 5
 	// Counted once the pool has seen the child exit, possibly after the
 	// retried message was settled: wait for it.
 	e2etest.WaitFor(t, 30*time.Second, "worker_restarts_total{reason=crash} >= 2 (one exit, one panic)", func() bool {
@@ -198,47 +194,7 @@ func TestRecyclingAfterMaxTasks(t *testing.T) {
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
-	processed := map[string]int{}
-	for _, id := range ids {
-		processed[id] = 3
-	}
-	e.Check(t, e2etest.Ledger{Processed: processed})
-}
-
-// childPIDs lists the processes whose parent is pid.
-func childPIDs(t *testing.T, pid int) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []int
-	for _, en := range entries {
-		p, err := strconv.Atoi(en.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + en.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) > 0 && f[0] != "Z"
+	e.Check(t, e2etest.Ledger{Processed: e2etest.Processed(ids, 3)})
 }
 
 // Behaviour 6: when the parent is SIGKILLed, every child exits within a second.
@@ -251,7 +207,7 @@ func TestNoOrphansWhenParentIsKilled(t *testing.T) {
 	e2etest.WaitFor(t, 20*time.Second, "two busy children", func() bool {
 		return s.Metric(t, `collector_pool_children{state="busy"}`) == 2
 	})
-	kids := childPIDs(t, s.Cmd.Process.Pid)
+	kids := e2etest.ChildPIDs(t, s.Cmd.Process.Pid)
 	if len(kids) != 3 {
 		t.Fatalf("found %d children of the supervisor, want 3", len(kids))
 	}
@@ -263,7 +219,7 @@ func TestNoOrphansWhenParentIsKilled(t *testing.T) {
 	for time.Now().Before(deadline) {
 		n := 0
 		for _, k := range kids {
-			if alive(k) {
+			if !e2etest.Zombie(k) {
 				n++
 			}
 		}
@@ -273,7 +229,7 @@ func TestNoOrphansWhenParentIsKilled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	for _, k := range kids {
-		if alive(k) {
+		if !e2etest.Zombie(k) {
 			t.Errorf("child %d survived its parent by more than a second", k)
 			_ = syscall.Kill(k, syscall.SIGKILL)
 		}

@@ -145,10 +145,8 @@ func TestBrokerOutage(t *testing.T) {
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
-	processed := map[string]int{slowIDs[0]: 5}
-	for _, id := range afterIDs {
-		processed[id] = 2
-	}
+	processed := e2etest.Processed(afterIDs, 2)
+	processed[slowIDs[0]] = 5
 	e.Check(t, e2etest.Ledger{Processed: processed})
 }
 
@@ -211,11 +209,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
-	processed := map[string]int{}
-	for _, id := range ids {
-		processed[id] = 3
-	}
-	e.Check(t, e2etest.Ledger{Processed: processed})
+	e.Check(t, e2etest.Ledger{Processed: e2etest.Processed(ids, 3)})
 }
 
 // Behaviours 10 and 11: what children measure reaches the parent's metrics,
@@ -314,9 +308,5 @@ func TestDebugServeAndReattach(t *testing.T) {
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
 	}
-	processed := map[string]int{}
-	for _, id := range ids {
-		processed[id] = 3
-	}
-	e.Check(t, e2etest.Ledger{Processed: processed})
+	e.Check(t, e2etest.Ledger{Processed: e2etest.Processed(ids, 3)})
 }

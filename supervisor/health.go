@@ -117,19 +117,11 @@ func (s *Supervisor) routes() http.Handler {
 	})
 	mux.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) {
 		h := s.Health()
-		w.Header().Set("Content-Type", "application/json")
-		if !h.Healthy {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_ = json.NewEncoder(w).Encode(h)
+		writeCheck(w, h.Healthy, h)
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		r := s.Readiness()
-		w.Header().Set("Content-Type", "application/json")
-		if !r.Ready {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_ = json.NewEncoder(w).Encode(r)
+		writeCheck(w, r.Ready, r)
 	})
 	mux.HandleFunc("/status", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -138,4 +130,13 @@ func (s *Supervisor) routes() http.Handler {
 		_ = enc.Encode(s.Status())
 	})
 	return mux
+}
+
+// writeCheck answers a check endpoint: v as JSON, status 503 unless ok.
+func writeCheck(w http.ResponseWriter, ok bool, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(v)
 }

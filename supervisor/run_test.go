@@ -52,8 +52,8 @@ func TestNoGoroutineOutlivesRun(t *testing.T) {
 			return exec.Command(bin, "child", "--postgres-host=127.0.0.1", "--postgres-port="+proxy.Port(),
 				"--postgres-user="+pg.User, "--postgres-db="+e.DBName, "--telemetry-dir="+e.TelemetryDir, "--test-hooks")
 		}})},
-		PauseAfter:    1,
-		ProbeInterval: 20 * time.Millisecond,
+		pauseAfter:    1,
+		probeInterval: 20 * time.Millisecond,
 		ShutdownGrace: time.Second,
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -37,12 +37,12 @@ type Config struct {
 	// dead-lettered as transient_exhausted (10 and 1h).
 	MaxTransientAttempts int
 	MaxTransientAge      time.Duration
-	// PauseAfter consecutive transient failures pauses consumption until a
+	// pauseAfter consecutive transient failures pauses consumption until a
 	// child reports the database reachable again (3).
-	PauseAfter int
-	// ProbeInterval is the first delay between database probes while
+	pauseAfter int
+	// probeInterval is the first delay between database probes while
 	// paused; it doubles up to 30s (1s).
-	ProbeInterval time.Duration
+	probeInterval time.Duration
 	// UnhealthyAfter: /health (the container's health check) fails once
 	// the broker or the database has been unreachable this long (5m).
 	UnhealthyAfter time.Duration
@@ -62,11 +62,11 @@ func (c *Config) defaults() {
 	if c.MaxTransientAge <= 0 {
 		c.MaxTransientAge = time.Hour
 	}
-	if c.PauseAfter <= 0 {
-		c.PauseAfter = 3
+	if c.pauseAfter <= 0 {
+		c.pauseAfter = 3
 	}
-	if c.ProbeInterval <= 0 {
-		c.ProbeInterval = time.Second
+	if c.probeInterval <= 0 {
+		c.probeInterval = time.Second
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 25 * time.Second
@@ -122,7 +122,7 @@ func New(cfg Config) *Supervisor {
 	}
 	s.cons = consumer.New(ac)
 
-	s.db = newDBWatch(s.pool.Ping, cfg.ProbeInterval)
+	s.db = newDBWatch(s.pool.Ping, cfg.probeInterval)
 	s.db.pause, s.db.resume = s.cons.Pause, s.cons.Resume
 	s.db.m, s.db.log, s.db.clock = s.m, cfg.Log, cfg.Clock
 	s.h = &handler{
@@ -130,7 +130,7 @@ func New(cfg Config) *Supervisor {
 		transientHold: backoff.Policy{Base: 500 * time.Millisecond, Max: 30 * time.Second},
 	}
 	s.h.onTransient = func(consecutive int) {
-		if consecutive >= cfg.PauseAfter {
+		if consecutive >= cfg.pauseAfter {
 			s.db.requestPause(consecutive)
 		}
 	}

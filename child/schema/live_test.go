@@ -131,7 +131,7 @@ func TestMigrateBesideAWriterHoldingRows(t *testing.T) {
 	// as long as the holder's transaction (the whole first phase, 4 s). The
 	// margin is for a loaded CI machine.
 	const maxWriterStall = 2 * time.Second
-	opts := Options{LockTimeout: lockTimeout, RetryBackoff: 100 * time.Millisecond}
+	opts := Options{LockTimeout: lockTimeout, retryBackoff: 100 * time.Millisecond}
 	writerDB := storetest.Open(t, name)
 
 	// Phase 1: the holder outlasts migrate's deadline.
@@ -257,7 +257,7 @@ func TestMigrateBuildsMissingIndexesConcurrently(t *testing.T) {
 	rec := &recorder{}
 	opts := Options{
 		LockTimeout:  lockTimeout,
-		RetryBackoff: 100 * time.Millisecond,
+		retryBackoff: 100 * time.Millisecond,
 		beforeDeferred: func(version string) {
 			if version != "006_circle_positions" {
 				return

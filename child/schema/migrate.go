@@ -95,9 +95,9 @@ type Options struct {
 	// StatementTimeout is PostgreSQL's statement_timeout for every
 	// statement, index builds included. A build cut by it is not retried.
 	StatementTimeout time.Duration
-	// RetryBackoff is the first pause after a lock timeout or deadlock;
+	// retryBackoff is the first pause after a lock timeout or deadlock;
 	// it doubles per attempt up to 15 s. Retries go on until ctx ends.
-	RetryBackoff time.Duration
+	retryBackoff time.Duration
 
 	// beforeDeferred, when set (tests only), runs after a file's
 	// transaction has committed and before its deferred index builds.
@@ -108,7 +108,7 @@ type Options struct {
 const (
 	DefaultLockTimeout      = 5 * time.Second
 	DefaultStatementTimeout = 5 * time.Minute
-	DefaultRetryBackoff     = time.Second
+	defaultRetryBackoff     = time.Second
 	maxRetryBackoff         = 15 * time.Second
 	lockPollInterval        = 500 * time.Millisecond
 )
@@ -120,8 +120,8 @@ func (o Options) withDefaults() Options {
 	if o.StatementTimeout <= 0 {
 		o.StatementTimeout = DefaultStatementTimeout
 	}
-	if o.RetryBackoff <= 0 {
-		o.RetryBackoff = DefaultRetryBackoff
+	if o.retryBackoff <= 0 {
+		o.retryBackoff = defaultRetryBackoff
 	}
 	return o
 }
@@ -247,7 +247,7 @@ func (r *runner) lock(ctx context.Context) error {
 // timeout or deadlock, or ctx ends, pausing between attempts so that the
 // writers queued behind a lock request get their turn.
 func (r *runner) retry(ctx context.Context, what string, step func(context.Context) error) error {
-	wait := r.opts.RetryBackoff
+	wait := r.opts.retryBackoff
 	for attempt := 1; ; attempt++ {
 		err := step(ctx)
 		if err == nil || !retryable(err) {

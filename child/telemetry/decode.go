@@ -291,44 +291,26 @@ func (d *decoder) decodeArray(ctx context.Context) error {
 		}
 		return s.syntax(s.pos, "unexpected character %q", c)
 	}
-	s.pos++
-	if c, err = s.peek(); err != nil {
-		return err
-	}
-	if c == ']' {
-		s.pos++
-	} else {
-		for {
-			if d.idx&4095 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if c != '{' {
-				if _, _, err := s.skipValue(1); err != nil {
-					return err
-				}
-				return &Error{Kind: ErrNotObject, Path: d.path, Offset: s.offset(), Event: d.idx,
-					Err: fmt.Errorf("event %d is %s, not an object", d.idx, describe(c))}
-			}
-			if err := d.event(); err != nil {
-				return err
-			}
-			d.idx++
-			if c, err = s.peek(); err != nil {
-				return err
-			}
-			if c == ',' {
-				s.pos++
-				if c, err = s.peek(); err != nil {
-					return err
-				}
-				continue
-			}
-			if c == ']' {
-				s.pos++
-				break
-			}
-			return s.syntax(s.pos, "expected ',' or ']' after event %d, found %q", d.idx-1, c)
+	c, more, err := s.enter(']')
+	for more && err == nil {
+		if d.idx&4095 == 0 && ctx.Err() != nil {
+			return ctx.Err()
 		}
+		if c != '{' {
+			if _, _, err := s.skipValue(1); err != nil {
+				return err
+			}
+			return &Error{Kind: ErrNotObject, Path: d.path, Offset: s.offset(), Event: d.idx,
+				Err: fmt.Errorf("event %d is %s, not an object", d.idx, describe(c))}
+		}
+		if err := d.event(); err != nil {
+			return err
+		}
+		d.idx++
+		c, more, err = s.next(']', -1)
+	}
+	if err != nil {
+		return err
 	}
 	d.m.TotalEvents = d.idx
 	if d.posBad != nil && d.gameStates {
@@ -423,22 +405,17 @@ func (d *decoder) eventBody(allowSkip bool) error {
 	d.allowSkip, d.skipRest = allowSkip, false
 	start := s.offset()
 
-	s.pos++
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c == '}' {
-		s.pos++
+	c, more, err := s.enter('}')
+	if err == nil && !more {
 		d.drop()
 		return nil
 	}
-	for {
+	for more && err == nil {
 		if c != '"' {
 			return s.syntax(s.pos, "expected object key, found %q", c)
 		}
-		key, err := s.readString()
-		if err != nil {
+		var key []byte
+		if key, err = s.readString(); err != nil {
 			return err
 		}
 		f := topField(key)
@@ -452,21 +429,10 @@ func (d *decoder) eventBody(allowSkip bool) error {
 		} else if err := d.field(f); err != nil {
 			return err
 		}
-		if c, err = s.peek(); err != nil {
-			return err
-		}
-		if c == ',' {
-			s.pos++
-			if c, err = s.peek(); err != nil {
-				return err
-			}
-			continue
-		}
-		if c == '}' {
-			s.pos++
-			break
-		}
-		return s.syntax(s.pos, "expected ',' or '}' in event %d, found %q", d.idx, c)
+		c, more, err = s.next('}', d.idx)
+	}
+	if err != nil {
+		return err
 	}
 	return d.finish(start)
 }

@@ -9,12 +9,7 @@ func (d *decoder) actor(f field, dst **Character) error {
 	*dst = nil
 	d.bad &^= bit(f)
 	d.badLoc &^= bit(f)
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c != '{' {
-		_, truthy, err := s.skipValue(1)
+	if obj, truthy, err := s.objectAhead(1); !obj {
 		if truthy {
 			d.bad |= bit(f)
 		}
@@ -23,7 +18,7 @@ func (d *decoder) actor(f field, dst **Character) error {
 	ch := d.newChar()
 	keys := 0
 	name := fieldNames[f]
-	err = d.object(func(key []byte) error {
+	err := d.object(func(key []byte) error {
 		keys++
 		switch string(key) {
 		case "name":
@@ -105,12 +100,7 @@ func (d *decoder) location(f field, ch *Character) error {
 	ch.Has &^= CharHasLocation | CharHasX | CharHasY | CharHasZ
 	ch.Location = Vec3{}
 	d.badLoc &^= bit(f)
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c != '{' {
-		_, truthy, err := s.skipValue(2)
+	if obj, truthy, err := s.objectAhead(2); !obj {
 		if truthy {
 			d.badLoc |= bit(f)
 		}
@@ -118,7 +108,7 @@ func (d *decoder) location(f field, ch *Character) error {
 	}
 	name := fieldNames[f]
 	keys := 0
-	err = d.object(func(key []byte) error {
+	err := d.object(func(key []byte) error {
 		keys++
 		var dst *float64
 		var h CharHas
@@ -152,21 +142,16 @@ func (d *decoder) location(f field, ch *Character) error {
 func (d *decoder) damageInfo(f field, dst **DamageInfo) error {
 	s := d.s
 	*dst = nil
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
 	name := fieldNames[f]
-	if c != '{' {
-		k, truthy, err := s.skipValue(1)
-		if err == nil && truthy && k != vObject {
+	if obj, truthy, err := s.objectAhead(1); !obj {
+		if err == nil && truthy {
 			d.mismatch(name, "")
 		}
 		return err
 	}
 	di := d.newInfo()
 	keys := 0
-	err = d.object(func(key []byte) error {
+	err := d.object(func(key []byte) error {
 		keys++
 		var dst *string
 		var h DamageInfoHas
@@ -208,12 +193,7 @@ func (d *decoder) itemObj(f field, dst *itemVal) error {
 	s := d.s
 	*dst = itemVal{}
 	d.bad &^= bit(f)
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c != '{' {
-		_, truthy, err := s.skipValue(1)
+	if obj, truthy, err := s.objectAhead(1); !obj {
 		if truthy {
 			d.bad |= bit(f)
 		}
@@ -250,12 +230,7 @@ func (d *decoder) gameState() error {
 	ev.Has &^= HasGameState | HasGameStateElapsedTime | HasSafetyZonePosition | HasSafetyZoneRadius
 	d.bad &^= bit(fGameState)
 	d.badSZP = false
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c != '{' {
-		_, truthy, err := s.skipValue(1)
+	if obj, truthy, err := s.objectAhead(1); !obj {
 		if truthy {
 			d.bad |= bit(fGameState)
 		}
@@ -280,12 +255,7 @@ func (d *decoder) gameState() error {
 			ev.GameState.SafetyZonePosition = Vec3{}
 			ev.Has &^= HasSafetyZonePosition
 			d.badSZP = false
-			c, err := s.peek()
-			if err != nil {
-				return err
-			}
-			if c != '{' {
-				_, truthy, err := s.skipValue(2)
+			if obj, truthy, err := s.objectAhead(2); !obj {
 				d.badSZP = truthy
 				return err
 			}
@@ -363,24 +333,28 @@ func (d *decoder) common() error {
 	return nil
 }
 
+// objectAhead peeks at a value where an object belongs. Anything else is
+// skipped (depth as for skipValue); truthy is its Python truthiness, which
+// decides whether the reference's `event.get(k) or {}` takes it as absent.
+func (s *scanner) objectAhead(depth int) (obj, truthy bool, err error) {
+	c, err := s.peek()
+	if err != nil || c == '{' {
+		return err == nil, false, err
+	}
+	_, truthy, err = s.skipValue(depth)
+	return false, truthy, err
+}
+
 // object iterates the keys of an object value (the next token must be '{').
 func (d *decoder) object(fn func(key []byte) error) error {
 	s := d.s
-	s.pos++
-	c, err := s.peek()
-	if err != nil {
-		return err
-	}
-	if c == '}' {
-		s.pos++
-		return nil
-	}
-	for {
+	c, more, err := s.enter('}')
+	for more && err == nil {
 		if c != '"' {
 			return s.syntax(s.pos, "expected object key, found %q", c)
 		}
-		raw, err := s.readString()
-		if err != nil {
+		var raw []byte
+		if raw, err = s.readString(); err != nil {
 			return err
 		}
 		// The key aliases the scan buffer, which the next read may move:
@@ -397,20 +371,7 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return err
 		}
-		if c, err = s.peek(); err != nil {
-			return err
-		}
-		if c == ',' {
-			s.pos++
-			if c, err = s.peek(); err != nil {
-				return err
-			}
-			continue
-		}
-		if c == '}' {
-			s.pos++
-			return nil
-		}
-		return s.syntax(s.pos, "expected ',' or '}', found %q", c)
+		c, more, err = s.next('}', -1)
 	}
+	return err
 }

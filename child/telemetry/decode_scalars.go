@@ -204,17 +204,10 @@ func (d *decoder) strArray(prefix, key string) ([]string, error) {
 		}
 		return nil, err
 	}
-	s.pos++
-	if c, err = s.peek(); err != nil {
-		return nil, err
-	}
-	if c == ']' {
-		s.pos++
-		return nil, nil
-	}
+	c, more, err := s.enter(']')
 	var out []string
 	bad := false
-	for {
+	for more && err == nil {
 		if c == '"' {
 			b, err := s.readString()
 			if err != nil {
@@ -227,21 +220,10 @@ func (d *decoder) strArray(prefix, key string) ([]string, error) {
 			}
 			bad = true
 		}
-		if c, err = s.peek(); err != nil {
-			return nil, err
-		}
-		if c == ',' {
-			s.pos++
-			if c, err = s.peek(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if c == ']' {
-			s.pos++
-			break
-		}
-		return nil, s.syntax(s.pos, "expected ',' or ']', found %q", c)
+		c, more, err = s.next(']', -1)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if bad {
 		d.mismatch(prefix, key)

@@ -93,7 +93,6 @@ const (
 	BadWeapon
 	BadGameState
 	BadSafetyZonePosition
-	numBad
 )
 
 var badNames = [...]string{"attacker", "victim", "finisher", "killer", "dBNOMaker", "character", "reviver",

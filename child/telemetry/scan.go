@@ -215,6 +215,43 @@ func (s *scanner) expect(c byte, what string) error {
 	return nil
 }
 
+// enter consumes the opening byte of a container that close ends and peeks
+// at what follows: more is false for an empty container (close consumed).
+func (s *scanner) enter(close byte) (c byte, more bool, err error) {
+	s.pos++
+	if c, err = s.peek(); err != nil {
+		return 0, false, err
+	}
+	if c == close {
+		s.pos++
+		return c, false, nil
+	}
+	return c, true, nil
+}
+
+// next consumes what follows a member of a container that close ends: after
+// ',' it returns the first byte of the next member and more; after close,
+// more is false. Anything else is a syntax error, which names event when it
+// is >= 0.
+func (s *scanner) next(close byte, event int) (c byte, more bool, err error) {
+	if c, err = s.peek(); err != nil {
+		return 0, false, err
+	}
+	switch c {
+	case ',':
+		s.pos++
+		c, err = s.peek()
+		return c, err == nil, err
+	case close:
+		s.pos++
+		return c, false, nil
+	}
+	if event >= 0 {
+		return c, false, s.syntax(s.pos, "expected ',' or '%c' in event %d, found %q", close, event, c)
+	}
+	return c, false, s.syntax(s.pos, "expected ',' or '%c', found %q", close, c)
+}
+
 // strClass marks the bytes that end the fast path inside a string.
 var strClass = func() (t [256]byte) {
 	for c := 0; c < 0x20; c++ {
@@ -535,21 +572,15 @@ func numberGrammar(raw []byte) (isInt, ok bool) {
 	case i < len(raw) && raw[i] == '0':
 		i++
 	case i < len(raw) && raw[i] >= '1' && raw[i] <= '9':
-		for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
+		i = digits(raw, i)
 	default:
 		return false, false
 	}
 	isInt = true
 	if i < len(raw) && raw[i] == '.' {
 		isInt = false
-		i++
-		d := i
-		for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := i + 1
+		if i = digits(raw, d); i == d {
 			return false, false
 		}
 	}
@@ -560,14 +591,20 @@ func numberGrammar(raw []byte) (isInt, ok bool) {
 			i++
 		}
 		d := i
-		for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
-			i++
-		}
-		if i == d {
+		if i = digits(raw, d); i == d {
 			return false, false
 		}
 	}
 	return isInt, i == len(raw)
+}
+
+// digits returns the index of the first byte at or after i in raw that is
+// not a decimal digit.
+func digits(raw []byte, i int) int {
+	for i < len(raw) && raw[i] >= '0' && raw[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // literal reports whether the input at index at spells word; if so it is
@@ -655,16 +692,9 @@ func (s *scanner) skipContainer(depth int, open, close byte) (bool, error) {
 	if depth > maxDepth {
 		return false, s.syntax(s.pos, "nesting deeper than %d", maxDepth)
 	}
-	s.pos++ // open
-	c, err := s.peek()
-	if err != nil {
-		return false, err
-	}
-	if c == close {
-		s.pos++
-		return false, nil
-	}
-	for {
+	c, more, err := s.enter(close)
+	truthy := more
+	for more && err == nil {
 		if open == '{' {
 			if c != '"' {
 				return false, s.syntax(s.pos, "expected object key, found %q", c)
@@ -679,21 +709,7 @@ func (s *scanner) skipContainer(depth int, open, close byte) (bool, error) {
 		if _, _, err := s.skipValue(depth); err != nil {
 			return false, err
 		}
-		c, err = s.peek()
-		if err != nil {
-			return false, err
-		}
-		switch c {
-		case ',':
-			s.pos++
-			if c, err = s.peek(); err != nil {
-				return false, err
-			}
-		case close:
-			s.pos++
-			return true, nil
-		default:
-			return false, s.syntax(s.pos, "expected ',' or '%c', found %q", close, c)
-		}
+		c, more, err = s.next(close, -1)
 	}
+	return truthy && err == nil, err
 }

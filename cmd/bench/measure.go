@@ -88,6 +88,22 @@ func (w *cpuWatch) machine() (broker, pgBackground, busy, idle float64) {
 // command lines the server sets to "postgres: <cluster>: <role>".
 func postgresBackground() []int {
 	roles := []string{": walwriter", ": checkpointer", ": background writer", ": autovacuum", ": logical replication", ": stats"}
+	return processes("cmdline", func(cmdline string) bool {
+		if !strings.HasPrefix(cmdline, "postgres: ") {
+			return false
+		}
+		for _, r := range roles {
+			if strings.Contains(cmdline, r) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// processes lists the pids whose /proc/<pid>/<file> can be read and keep
+// accepts.
+func processes(file string, keep func(content string) bool) []int {
 	entries, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range entries {
@@ -95,15 +111,8 @@ func postgresBackground() []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !strings.HasPrefix(string(b), "postgres: ") {
-			continue
-		}
-		for _, r := range roles {
-			if strings.Contains(string(b), r) {
-				out = append(out, p)
-				break
-			}
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/" + file); err == nil && keep(string(b)) {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -134,16 +143,8 @@ func machineCPU() (busy, idle float64) {
 // processNamed returns the pid of the first process whose command name is
 // name, 0 if none.
 func processNamed(name string) int {
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/comm")
-		if err == nil && strings.TrimSpace(string(b)) == name {
-			return p
-		}
+	if ps := processes("comm", func(comm string) bool { return strings.TrimSpace(comm) == name }); len(ps) > 0 {
+		return ps[0]
 	}
 	return 0
 }
@@ -257,24 +258,12 @@ func settledCatalogWrites(ctx context.Context, db *sql.DB) (catalogWrites, error
 }
 
 func children(pid int) []int {
-	entries, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, p)
-		}
-	}
-	return out
+	ppid := strconv.Itoa(pid)
+	return processes("stat", func(stat string) bool {
+		// pid (comm) state ppid ...
+		f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])
+		return len(f) > 1 && f[1] == ppid
+	})
 }
 
 func childPeaks(pid int) map[int]int64 {

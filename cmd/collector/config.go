@@ -10,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/child/store"
+	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/supervisor/consumer"
 )
 
@@ -133,7 +134,7 @@ type telemetryOptions struct {
 }
 
 func (o *telemetryOptions) register(f *envFlags) {
-	o.maxBytes = newBytes(512 << 20)
+	o.maxBytes = newBytes(telemetry.DefaultMaxBytes)
 	f.String(&o.dir, "telemetry-dir", "TELEMETRY_DIR", "/data/telemetry", "the only directory telemetry files may be read from (symlinks resolved)")
 	f.Bytes(o.maxBytes, "max-telemetry-bytes", "MAX_TELEMETRY_BYTES", "largest decompressed telemetry file accepted")
 }
@@ -168,7 +169,6 @@ func (o *amqpOptions) config() consumer.Config {
 	return consumer.Config{Host: o.host, Port: o.port, User: o.user, Password: o.password, VHost: o.vhost, Environment: o.environment}
 }
 
-// dialConfirm opens a connection and a confirm-mode channel.
 func (o *amqpOptions) validate() error {
 	if err := validPort("rabbitmq-port", o.port); err != nil {
 		return err
@@ -187,4 +187,19 @@ func (o *amqpOptions) dial() (*amqp.Connection, error) {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Redacted(), err)
 	}
 	return conn, nil
+}
+
+// channel connects to the broker and opens a channel; closing the
+// connection closes both.
+func (o *amqpOptions) channel() (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := o.dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("open channel: %w", err)
+	}
+	return conn, ch, nil
 }

@@ -59,16 +59,12 @@ type failedView struct {
 }
 
 func failedRun(ctx context.Context, o *amqpOptions, out io.Writer, limit int, requeue bool, only string) error {
-	conn, err := o.dial()
+	conn, ch, err := o.channel()
 	if err != nil {
 		return err
 	}
 	// Closing the connection returns every message fetched but not acked.
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return fmt.Errorf("open channel: %w", err)
-	}
 	pub := publisher.OnConnection(conn, nil)
 	defer pub.Close()
 	cfg := o.config()

@@ -18,7 +18,6 @@ import (
 
 func init() { extraCommands = append(extraCommands, newPublishCmd) }
 
-// amqpOptions are the broker settings shared by publish and failed.
 func newPublishCmd() *cobra.Command {
 	o := &amqpOptions{}
 	var file string
@@ -95,15 +94,11 @@ func publishLines(ctx context.Context, o *amqpOptions, in io.Reader) (int, error
 }
 
 func purgeQueues(o *amqpOptions) error {
-	conn, err := o.dial()
+	conn, ch, err := o.channel()
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return fmt.Errorf("open channel: %w", err)
-	}
 	cfg := o.config()
 	for _, q := range []string{cfg.ProcessingQueue(), cfg.FailedQueue()} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {

@@ -44,7 +44,6 @@ type reprocessOptions struct {
 	stdout, stderr             io.Writer
 	stderrFile                 *os.File
 	now                        func() time.Time
-	testHookAfterPlan          func()
 }
 
 func newReprocessCmd() *cobra.Command {

@@ -49,6 +49,8 @@ func (v *bytesValue) Set(s string) error {
 	return nil
 }
 
+// parseBytes parses a byte size. deploy/tools/internal/units.Bytes keeps a
+// copy (its module does not depend on this one): change both together.
 func parseBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	units := []struct {

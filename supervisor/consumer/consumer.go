@@ -27,10 +27,10 @@ type Config struct {
 	Prefetch    int
 	// ConsumerTag identifies this consumer on the broker (e.g. WORKER_ID).
 	ConsumerTag string
-	// Heartbeat is the AMQP heartbeat (default 10s).
-	Heartbeat time.Duration
-	// ReconnectBase/ReconnectMax shape the reconnect backoff (1s / 30s).
-	ReconnectBase, ReconnectMax time.Duration
+	// heartbeat is the AMQP heartbeat (default 10s).
+	heartbeat time.Duration
+	// reconnectBase/reconnectMax shape the reconnect backoff (1s / 30s).
+	reconnectBase, reconnectMax time.Duration
 	Log                         *slog.Logger
 	// OnReconnect is called after every successful reconnect (metrics).
 	OnReconnect func()
@@ -41,13 +41,13 @@ type Config struct {
 // Queue names, as the reference builds them: {type}.{step}.{environment}.
 func (c Config) ProcessingQueue() string { return "match.processing." + c.Environment }
 func (c Config) FailedQueue() string     { return "match.failed." + c.Environment }
-func (c Config) Exchange() string        { return "match.exchange." + c.Environment }
+func (c Config) exchange() string        { return "match.exchange." + c.Environment }
 
-// RoutingKey binds the processing queue to the exchange, as the reference does.
-const RoutingKey = "match.processing"
+// routingKey binds the processing queue to the exchange, as the reference does.
+const routingKey = "match.processing"
 
-// FailedRoutingKey binds the failed queue to the exchange.
-const FailedRoutingKey = "match.failed"
+// failedRoutingKey binds the failed queue to the exchange.
+const failedRoutingKey = "match.failed"
 
 // URL renders the AMQP URL. It contains the password: never log it.
 func (c Config) URL() string {
@@ -94,14 +94,14 @@ func New(cfg Config) *Consumer {
 	if cfg.Prefetch <= 0 {
 		cfg.Prefetch = 1
 	}
-	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = 10 * time.Second
+	if cfg.heartbeat <= 0 {
+		cfg.heartbeat = 10 * time.Second
 	}
-	if cfg.ReconnectBase <= 0 {
-		cfg.ReconnectBase = time.Second
+	if cfg.reconnectBase <= 0 {
+		cfg.reconnectBase = time.Second
 	}
-	if cfg.ReconnectMax <= 0 {
-		cfg.ReconnectMax = 30 * time.Second
+	if cfg.reconnectMax <= 0 {
+		cfg.reconnectMax = 30 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -173,7 +173,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			return nil
 		}
 		attempt++
-		d := backoff.Policy{Base: c.cfg.ReconnectBase, Max: c.cfg.ReconnectMax, Jitter: 0.25}.Delay(attempt)
+		d := backoff.Policy{Base: c.cfg.reconnectBase, Max: c.cfg.reconnectMax, Jitter: 0.25}.Delay(attempt)
 		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", errString(err), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
 		case <-time.After(d):
@@ -342,7 +342,7 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	}
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName("collector " + c.cfg.ConsumerTag)
-	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.Heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
+	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
 	if err != nil {
 		c.connected.Store(false)
 		c.outage.Down(time.Now())
@@ -387,19 +387,19 @@ func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (*amqp.Channel, u
 // attaches to the existing production queue without PRECONDITION_FAILED,
 // plus the failed queue (durable, no arguments) bound the same way.
 func declareTopology(ch *amqp.Channel, cfg Config) error {
-	if err := ch.ExchangeDeclare(cfg.Exchange(), "topic", true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare exchange %s: %w", cfg.Exchange(), err)
+	if err := ch.ExchangeDeclare(cfg.exchange(), "topic", true, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare exchange %s: %w", cfg.exchange(), err)
 	}
 	if _, err := ch.QueueDeclare(cfg.ProcessingQueue(), true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare queue %s: %w", cfg.ProcessingQueue(), err)
 	}
-	if err := ch.QueueBind(cfg.ProcessingQueue(), RoutingKey, cfg.Exchange(), false, nil); err != nil {
+	if err := ch.QueueBind(cfg.ProcessingQueue(), routingKey, cfg.exchange(), false, nil); err != nil {
 		return fmt.Errorf("bind queue %s: %w", cfg.ProcessingQueue(), err)
 	}
 	if _, err := ch.QueueDeclare(cfg.FailedQueue(), true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare queue %s: %w", cfg.FailedQueue(), err)
 	}
-	if err := ch.QueueBind(cfg.FailedQueue(), FailedRoutingKey, cfg.Exchange(), false, nil); err != nil {
+	if err := ch.QueueBind(cfg.FailedQueue(), failedRoutingKey, cfg.exchange(), false, nil); err != nil {
 		return fmt.Errorf("bind queue %s: %w", cfg.FailedQueue(), err)
 	}
 	return nil

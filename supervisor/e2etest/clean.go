@@ -83,14 +83,6 @@ func (e *Env) CleanRun(ids []string) map[string]ledger.Match {
 	return e.cleanRun(ids, "")
 }
 
-// CleanRunWith is CleanRun with each message processed by `bin child
-// --message` instead of in-process (faster under the race detector, when bin
-// is a plain build).
-func (e *Env) CleanRunWith(bin string, ids []string) map[string]ledger.Match {
-	e.T.Helper()
-	return e.cleanRun(ids, bin)
-}
-
 func (e *Env) cleanRun(ids []string, bin string) map[string]ledger.Match {
 	e.T.Helper()
 	name := storetest.NewDatabase(e.T)

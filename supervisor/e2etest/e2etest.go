@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/child/schema"
@@ -88,11 +89,11 @@ type Env struct {
 	DB           *sql.DB
 	TelemetryDir string
 	Environment  string
-	AMQPURL      string
 
-	mu     sync.Mutex
-	seeds  []seedFunc        // database state the matches need (replayed by CleanRun)
-	bodies map[string][]byte // first published body per match id
+	brokerURL string
+	mu        sync.Mutex
+	seeds     []seedFunc        // database state the matches need (replayed by CleanRun)
+	bodies    map[string][]byte // first published body per match id
 }
 
 // New creates a migrated database, a telemetry directory and a unique
@@ -111,7 +112,7 @@ func New(t testing.TB) *Env {
 	e := &Env{
 		T: t, DBName: name, DB: db, TelemetryDir: t.TempDir(),
 		Environment: "e2e" + hex.EncodeToString(rnd[:]),
-		AMQPURL:     amqpURL(),
+		brokerURL:   amqpURL(),
 	}
 	t.Cleanup(e.deleteQueues)
 	return e
@@ -128,11 +129,13 @@ func amqpURL() string {
 func (e *Env) ProcessingQueue() string { return "match.processing." + e.Environment }
 func (e *Env) FailedQueue() string     { return "match.failed." + e.Environment }
 
-func (e *Env) channel() (*amqp.Connection, *amqp.Channel) {
+// Channel connects to the test broker and opens a channel (the test fails
+// if it cannot); closing the connection closes both.
+func (e *Env) Channel() (*amqp.Connection, *amqp.Channel) {
 	e.T.Helper()
-	conn, err := amqp.Dial(e.AMQPURL)
+	conn, err := amqp.Dial(e.brokerURL)
 	if err != nil {
-		e.T.Fatalf("e2etest: RabbitMQ not reachable at %s (start it with `rabbitmq-server -detached`): %v", e.AMQPURL, err)
+		e.T.Fatalf("e2etest: RabbitMQ not reachable at %s (start it with `rabbitmq-server -detached`): %v", e.brokerURL, err)
 	}
 	ch, err := conn.Channel()
 	if err != nil {
@@ -143,7 +146,7 @@ func (e *Env) channel() (*amqp.Connection, *amqp.Channel) {
 }
 
 func (e *Env) deleteQueues() {
-	conn, err := amqp.Dial(e.AMQPURL)
+	conn, err := amqp.Dial(e.brokerURL)
 	if err != nil {
 		return
 	}
@@ -160,7 +163,7 @@ func (e *Env) deleteQueues() {
 // DeleteQueue deletes a queue, as an operator might by hand.
 func (e *Env) DeleteQueue(name string) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
 		e.T.Fatalf("e2etest: delete queue %s: %v", name, err)
@@ -171,7 +174,7 @@ func (e *Env) DeleteQueue(name string) {
 // reference does), persistent, with publisher confirms.
 func (e *Env) Publish(bodies ...[]byte) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	if _, err := ch.QueueDeclare(e.ProcessingQueue(), true, false, false, false, nil); err != nil {
 		e.T.Fatalf("e2etest: declare: %v", err)
@@ -191,7 +194,7 @@ func (e *Env) Publish(bodies ...[]byte) {
 // QueueDepth returns ready messages and consumers of a queue (0 if absent).
 func (e *Env) QueueDepth(queue string) (messages, consumers int) {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 	if err != nil {
@@ -215,7 +218,7 @@ func (f FailedMessage) ErrorType() string { s, _ := f.Headers["x-error-type"].(s
 // DrainFailed consumes every message of the failed queue.
 func (e *Env) DrainFailed() []FailedMessage {
 	e.T.Helper()
-	conn, ch := e.channel()
+	conn, ch := e.Channel()
 	defer conn.Close()
 	var out []FailedMessage
 	for {
@@ -272,6 +275,14 @@ func (e *Env) WriteLandingsFile(matchID string, players int) string {
 		e.T.Fatalf("e2etest: write telemetry: %v", err)
 	}
 	return name
+}
+
+// WaitCompleted waits until every one of ids is a completed match.
+func (e *Env) WaitCompleted(within time.Duration, ids ...string) {
+	e.T.Helper()
+	WaitFor(e.T, within, fmt.Sprintf("%v completed", ids), func() bool {
+		return e.Count(`SELECT count(*) FROM matches WHERE match_id = ANY($1) AND status = 'completed'`, pq.Array(ids)) == len(ids)
+	})
 }
 
 // Count runs a COUNT(*) query with args.

@@ -28,8 +28,19 @@ type Ledger struct {
 	// after which the redelivered original is dead-lettered again.
 	ExtraFailedCopies int
 	// CleanBinary, if set, makes the clean run use this binary's
-	// `child --message` (see CleanRunWith).
+	// `child --message` instead of processing in-process (faster under the
+	// race detector, when it is a plain build).
 	CleanBinary string
+}
+
+// Processed is a Ledger.Processed where every one of ids must have the same
+// number of landings rows.
+func Processed(ids []string, landings int) map[string]int {
+	out := make(map[string]int, len(ids))
+	for _, id := range ids {
+		out[id] = landings
+	}
+	return out
 }
 
 // Check drains the failed queue and asserts the ledger:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -71,11 +72,37 @@ func ProcessesOf(exe, arg string) []int {
 
 // Zombie reports whether pid has exited but not been reaped (or is gone).
 func Zombie(pid int) bool {
+	f := stat(pid)
+	return len(f) == 0 || f[0] == "Z"
+}
+
+// ChildPIDs lists the processes whose parent is pid.
+func ChildPIDs(t testing.TB, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, en := range entries {
+		p, err := strconv.Atoi(en.Name())
+		if err != nil {
+			continue
+		}
+		if f := stat(p); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// stat returns the fields of /proc/<pid>/stat after the command name
+// (state, ppid, ...), nil if it cannot be read.
+func stat(pid int) []string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return true
+		return nil
 	}
 	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) == 0 || f[0] == "Z"
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/pewstats/collector/protocol"
 )
 
-// QueueLabel is the queue_name label value the reference used.
-const QueueLabel = "telemetry_processing"
+// queueLabel is the queue_name label value the reference used.
+const queueLabel = "telemetry_processing"
 
 // WorkerType is the worker_type label value the reference used.
 const WorkerType = "telemetry_processing"
@@ -26,20 +26,20 @@ const WorkerType = "telemetry_processing"
 type Metrics struct {
 	Registry *prometheus.Registry
 
-	QueueMessagesProcessed  *prometheus.CounterVec
-	QueueProcessingDuration *prometheus.HistogramVec
-	TelemetryProcessed      *prometheus.CounterVec
+	queueMessagesProcessed  *prometheus.CounterVec
+	queueProcessingDuration *prometheus.HistogramVec
+	telemetryProcessed      *prometheus.CounterVec
 	TelemetryDuration       prometheus.Histogram
-	EventsExtracted         *prometheus.CounterVec
-	FileReadDuration        prometheus.Histogram
+	eventsExtracted         *prometheus.CounterVec
+	fileReadDuration        prometheus.Histogram
 	WorkerErrors            *prometheus.CounterVec
 	WorkerRestarts          *prometheus.CounterVec
-	DBOperationDuration     *prometheus.HistogramVec
+	dbOperationDuration     *prometheus.HistogramVec
 
-	// PoolChildren is read from the pool's slots at every scrape (WatchPool).
-	PoolChildren  *poolCollector
+	// poolChildren is read from the pool's slots at every scrape (WatchPool).
+	poolChildren  *poolCollector
 	JobsInFlight  prometheus.Gauge
-	ChildRSS      *prometheus.GaugeVec
+	childRSS      *prometheus.GaugeVec
 	ChildMemLimit prometheus.Gauge
 	DeadLettered  *prometheus.CounterVec
 	Requeued      *prometheus.CounterVec
@@ -49,14 +49,14 @@ type Metrics struct {
 	AMQPReconnects     prometheus.Counter
 	ConsumerUp         prometheus.Gauge
 	ConsumerPaused     prometheus.Gauge
-	RowsWritten        *prometheus.CounterVec
-	StageDuration      *prometheus.HistogramVec
+	rowsWritten        *prometheus.CounterVec
+	stageDuration      *prometheus.HistogramVec
 
 	// Reprocess messages (`collector reprocess`) are counted here instead
 	// of telemetry_processed_total and collector_rows_written_total, so a
 	// backfill does not look like new matches.
-	ReprocessedMatches *prometheus.CounterVec
-	RowsReplaced       *prometheus.CounterVec
+	reprocessedMatches *prometheus.CounterVec
+	rowsReplaced       *prometheus.CounterVec
 }
 
 // New registers every metric on a fresh registry.
@@ -64,24 +64,24 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	r := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: r,
-		QueueMessagesProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+		queueMessagesProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "queue_messages_processed_total", Help: "Total messages processed from queue",
 		}, []string{"queue_name", "status"}),
-		QueueProcessingDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		queueProcessingDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "queue_processing_duration_seconds", Help: "Time to process a message from queue",
 			Buckets: []float64{0.1, 0.5, 1, 5, 10, 30, 60, 120},
 		}, []string{"queue_name"}),
-		TelemetryProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+		telemetryProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "telemetry_processed_total", Help: "Total telemetry files processed",
 		}, []string{"status"}),
 		TelemetryDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "telemetry_processing_duration_seconds", Help: "Time to process telemetry file",
 			Buckets: []float64{0.1, 0.25, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800},
 		}),
-		EventsExtracted: prometheus.NewCounterVec(prometheus.CounterOpts{
+		eventsExtracted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "telemetry_events_extracted_total", Help: "Total events extracted from telemetry",
 		}, []string{"event_type"}),
-		FileReadDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+		fileReadDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "telemetry_file_read_duration_seconds", Help: "Time to read and parse telemetry file",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 5, 10, 30, 60},
 		}),
@@ -91,16 +91,16 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		WorkerRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "worker_restarts_total", Help: "Total worker (child process) restarts",
 		}, []string{"worker_type", "reason"}),
-		DBOperationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		dbOperationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "database_operation_duration_seconds", Help: "Duration of database operations",
 			Buckets: []float64{0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30},
 		}, []string{"operation", "table"}),
-		PoolChildren: &poolCollector{desc: prometheus.NewDesc("collector_pool_children",
+		poolChildren: &poolCollector{desc: prometheus.NewDesc("collector_pool_children",
 			"Child processes by state (starting, idle, busy)", []string{"state"}, nil)},
 		JobsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "collector_jobs_in_flight", Help: "Messages received and not yet acked, rejected or dead-lettered",
 		}),
-		ChildRSS: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		childRSS: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "collector_child_rss_bytes", Help: "Resident set size of each child process, sampled while it works",
 		}, []string{"child"}),
 		ChildMemLimit: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -124,16 +124,16 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		ConsumerPaused: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "collector_consumer_paused", Help: "1 while consumption is paused after repeated transient failures (e.g. database down)",
 		}),
-		RowsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{
+		rowsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_rows_written_total", Help: "Rows written per table",
 		}, []string{"table"}),
-		ReprocessedMatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+		reprocessedMatches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_reprocessed_matches_total", Help: "Reprocess messages (collector reprocess) finished, by status (success, skipped, failed); not in telemetry_processed_total",
 		}, []string{"status"}),
-		RowsReplaced: prometheus.NewCounterVec(prometheus.CounterOpts{
+		rowsReplaced: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_rows_replaced_total", Help: "Rows reprocess messages deleted and wrote per table (action deleted or written; match_summaries rows are reset, not deleted); not in collector_rows_written_total",
 		}, []string{"table", "action"}),
-		StageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		stageDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "collector_job_stage_duration_seconds", Help: "Time per processing stage (read, extract, store) in children",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"stage"}),
@@ -143,18 +143,18 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	}, []string{"worker_name", "metrics_port", "version", "goversion"})
 	info.WithLabelValues(workerName, portOf(metricsAddr), version, runtime.Version()).Set(1)
 	r.MustRegister(
-		m.QueueMessagesProcessed, m.QueueProcessingDuration, m.TelemetryProcessed, m.TelemetryDuration,
-		m.EventsExtracted, m.FileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.DBOperationDuration,
-		m.PoolChildren, m.JobsInFlight, m.ChildRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
-		m.ConsumerUp, m.ConsumerPaused, m.RowsWritten, m.StageDuration, m.ReprocessedMatches, m.RowsReplaced, info,
+		m.queueMessagesProcessed, m.queueProcessingDuration, m.telemetryProcessed, m.TelemetryDuration,
+		m.eventsExtracted, m.fileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.dbOperationDuration,
+		m.poolChildren, m.JobsInFlight, m.childRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
+		m.ConsumerUp, m.ConsumerPaused, m.rowsWritten, m.stageDuration, m.reprocessedMatches, m.rowsReplaced, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, s := range []string{"success", "failed"} {
-		m.QueueMessagesProcessed.WithLabelValues(QueueLabel, s)
+		m.queueMessagesProcessed.WithLabelValues(queueLabel, s)
 	}
 	for _, s := range []string{"success", "failed", "skipped"} {
-		m.TelemetryProcessed.WithLabelValues(s)
-		m.ReprocessedMatches.WithLabelValues(s)
+		m.telemetryProcessed.WithLabelValues(s)
+		m.reprocessedMatches.WithLabelValues(s)
 	}
 	return m
 }
@@ -171,33 +171,33 @@ func portOf(addr string) string {
 // ObserveResult records what a child reported for one finished job.
 func (m *Metrics) ObserveResult(r *protocol.Result) {
 	for k, v := range r.EventsExtracted {
-		m.EventsExtracted.WithLabelValues(k).Add(float64(v))
+		m.eventsExtracted.WithLabelValues(k).Add(float64(v))
 	}
 	if len(r.Reprocessed) > 0 {
 		for k, v := range r.Rows {
-			m.RowsReplaced.WithLabelValues(k, "written").Add(float64(v))
+			m.rowsReplaced.WithLabelValues(k, "written").Add(float64(v))
 		}
 		for k, v := range r.RowsDeleted {
-			m.RowsReplaced.WithLabelValues(k, "deleted").Add(float64(v))
+			m.rowsReplaced.WithLabelValues(k, "deleted").Add(float64(v))
 		}
 	} else {
 		for k, v := range r.Rows {
-			m.RowsWritten.WithLabelValues(k).Add(float64(v))
+			m.rowsWritten.WithLabelValues(k).Add(float64(v))
 		}
 	}
 	for k, d := range r.TableDurations {
-		m.DBOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
+		m.dbOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
 	}
 	if r.Timings.Read > 0 && r.TotalEvents > 0 { // as the reference: only reads that produced events
-		m.FileReadDuration.Observe(r.Timings.Read.Seconds())
-		m.StageDuration.WithLabelValues("read").Observe(r.Timings.Read.Seconds())
+		m.fileReadDuration.Observe(r.Timings.Read.Seconds())
+		m.stageDuration.WithLabelValues("read").Observe(r.Timings.Read.Seconds())
 	}
 	if r.Timings.Extract > 0 {
-		m.StageDuration.WithLabelValues("extract").Observe(r.Timings.Extract.Seconds())
+		m.stageDuration.WithLabelValues("extract").Observe(r.Timings.Extract.Seconds())
 	}
 	if r.Timings.Store > 0 {
-		m.StageDuration.WithLabelValues("store").Observe(r.Timings.Store.Seconds())
-		m.DBOperationDuration.WithLabelValues("batch_insert", "telemetry_events").Observe(r.Timings.Store.Seconds())
+		m.stageDuration.WithLabelValues("store").Observe(r.Timings.Store.Seconds())
+		m.dbOperationDuration.WithLabelValues("batch_insert", "telemetry_events").Observe(r.Timings.Store.Seconds())
 	}
 }
 
@@ -206,25 +206,25 @@ func (m *Metrics) ObserveResult(r *protocol.Result) {
 // did, a reprocess message's in collector_reprocessed_matches_total.
 func (m *Metrics) CountProcessed(reprocess bool, status string) {
 	if reprocess {
-		m.ReprocessedMatches.WithLabelValues(status).Inc()
+		m.reprocessedMatches.WithLabelValues(status).Inc()
 		return
 	}
-	m.TelemetryProcessed.WithLabelValues(status).Inc()
+	m.telemetryProcessed.WithLabelValues(status).Inc()
 }
 
 // ObserveMessage records a message's final disposition the way the
 // reference did: status success for processed and skipped, failed otherwise.
 func (m *Metrics) ObserveMessage(status string, d time.Duration) {
-	m.QueueMessagesProcessed.WithLabelValues(QueueLabel, status).Inc()
-	m.QueueProcessingDuration.WithLabelValues(QueueLabel).Observe(d.Seconds())
+	m.queueMessagesProcessed.WithLabelValues(queueLabel, status).Inc()
+	m.queueProcessingDuration.WithLabelValues(queueLabel).Observe(d.Seconds())
 }
 
 // WatchPool makes collector_pool_children report counts() (starting, idle,
 // busy) at every scrape: the pool's slots are the one source of truth.
 func (m *Metrics) WatchPool(counts func() (starting, idle, busy int)) {
-	m.PoolChildren.mu.Lock()
-	m.PoolChildren.counts = counts
-	m.PoolChildren.mu.Unlock()
+	m.poolChildren.mu.Lock()
+	m.poolChildren.counts = counts
+	m.poolChildren.mu.Unlock()
 }
 
 // poolCollector reports the pool's children by state.
@@ -251,10 +251,10 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 
 // SetRSS records one child's RSS.
 func (m *Metrics) SetRSS(slot int, bytes int64) {
-	m.ChildRSS.WithLabelValues(strconv.Itoa(slot)).Set(float64(bytes))
+	m.childRSS.WithLabelValues(strconv.Itoa(slot)).Set(float64(bytes))
 }
 
 // ChildGone forgets a dead child's RSS until its replacement reports.
 func (m *Metrics) ChildGone(slot int) {
-	m.ChildRSS.DeleteLabelValues(strconv.Itoa(slot))
+	m.childRSS.DeleteLabelValues(strconv.Itoa(slot))
 }

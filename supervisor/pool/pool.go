@@ -21,10 +21,10 @@ type Config struct {
 	Start Starter
 	// TaskTimeout bounds one job (default 5m); the child is killed.
 	TaskTimeout time.Duration
-	// StartTimeout bounds a child's start and handshake (default 30s).
-	StartTimeout time.Duration
-	// StopGrace is how long a child may take to exit when asked (default 5s).
-	StopGrace time.Duration
+	// startTimeout bounds a child's start and handshake (default 30s).
+	startTimeout time.Duration
+	// stopGrace is how long a child may take to exit when asked (default 5s).
+	stopGrace time.Duration
 	// MaxChildMemory is the RSS limit of a child in bytes (0 = none).
 	MaxChildMemory int64
 	// MaxTasksPerChild retires a child after that many jobs (0 = never).
@@ -32,14 +32,14 @@ type Config struct {
 	// BackoffBase/BackoffMax shape restart delays (defaults 250ms / 30s,
 	// ±25% jitter).
 	BackoffBase, BackoffMax time.Duration
-	// HealthyAfter: a child that dies idle sooner than this after its start
+	// healthyAfter: a child that dies idle sooner than this after its start
 	// is restarted with backoff (default 60s).
-	HealthyAfter time.Duration
+	healthyAfter time.Duration
 	// MaxStartFailures in a row on one slot is a restart storm (default 8).
 	MaxStartFailures int
-	// MemoryPoll is how often a busy child's RSS is read (default 250ms);
-	// IdleMemoryPoll an idle one's (default 5s).
-	MemoryPoll, IdleMemoryPoll time.Duration
+	// memoryPoll is how often a busy child's RSS is read (default 250ms);
+	// idleMemoryPoll an idle one's (default 5s).
+	memoryPoll, idleMemoryPoll time.Duration
 	// OnEvent receives what happens to slots (metrics); it must not block.
 	OnEvent func(Event)
 	Log     *slog.Logger
@@ -57,13 +57,13 @@ func (c *Config) defaults() {
 		}
 	}
 	def(&c.TaskTimeout, 5*time.Minute)
-	def(&c.StartTimeout, 30*time.Second)
-	def(&c.StopGrace, 5*time.Second)
+	def(&c.startTimeout, 30*time.Second)
+	def(&c.stopGrace, 5*time.Second)
 	def(&c.BackoffBase, 250*time.Millisecond)
 	def(&c.BackoffMax, 30*time.Second)
-	def(&c.HealthyAfter, 60*time.Second)
-	def(&c.MemoryPoll, 250*time.Millisecond)
-	def(&c.IdleMemoryPoll, 5*time.Second)
+	def(&c.healthyAfter, 60*time.Second)
+	def(&c.memoryPoll, 250*time.Millisecond)
+	def(&c.idleMemoryPoll, 5*time.Second)
 	if c.MaxStartFailures <= 0 {
 		c.MaxStartFailures = 8
 	}
@@ -250,7 +250,7 @@ func (p *Pool) Ping(ctx context.Context) error {
 }
 
 func (p *Pool) startChild(slot int) (Child, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StartTimeout)
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.startTimeout)
 	defer cancel()
 	return p.cfg.Start(ctx, slot)
 }

@@ -294,14 +294,14 @@ func TestHungJobIsKilledAtTheTaskTimeout(t *testing.T) {
 
 func TestChildOverTheMemoryLimitIsKilled(t *testing.T) {
 	t.Run("during a job", func(t *testing.T) {
-		h := newHarness(t, Config{Size: 1, MaxChildMemory: 1 << 30, MemoryPoll: 250 * time.Millisecond}, nil)
+		h := newHarness(t, Config{Size: 1, MaxChildMemory: 1 << 30, memoryPoll: 250 * time.Millisecond}, nil)
 		ch := h.submit(context.Background(), "leak")
 		h.begun("leak")
 		h.clk.Advance(250 * time.Millisecond)
 		jobErr(t, h.outcome(ch), ReasonMemory)
 	})
 	t.Run("while idle", func(t *testing.T) {
-		h := newHarness(t, Config{Size: 1, MaxChildMemory: 1 << 30, IdleMemoryPoll: 5 * time.Second}, nil)
+		h := newHarness(t, Config{Size: 1, MaxChildMemory: 1 << 30, idleMemoryPoll: 5 * time.Second}, nil)
 		h.start.child(0).rss.Store(2 << 30)
 		h.clk.Advance(5 * time.Second)
 		h.until("the idle child killed", func() bool { return len(h.ev.exits()) == 1 })

@@ -75,7 +75,7 @@ func (s *slot) serve(first chan<- error) {
 		ev := s.run(c)
 
 		// Release what is left of the child (a dead one returns at once).
-		stopCtx, cancel := context.WithTimeout(context.Background(), p.cfg.StopGrace)
+		stopCtx, cancel := context.WithTimeout(context.Background(), p.cfg.stopGrace)
 		c.Stop(stopCtx)
 		cancel()
 		s.update(func() {
@@ -91,7 +91,7 @@ func (s *slot) serve(first chan<- error) {
 		// A child killed by its job (crash, timeout, memory) is replaced at
 		// once: the job was at fault. One that dies idle soon after it
 		// started is restarted with backoff, so a crash loop does not spin.
-		if !ev.Busy && ev.Reason != ReasonRecycled && p.clock.Now().Sub(started) < p.cfg.HealthyAfter {
+		if !ev.Busy && ev.Reason != ReasonRecycled && p.clock.Now().Sub(started) < p.cfg.healthyAfter {
 			idleDeaths++
 			if !p.sleep(p.restart.Delay(idleDeaths)) {
 				return
@@ -109,7 +109,7 @@ func (s *slot) run(c Child) Event {
 	// An idle child's memory is checked too: a leak between jobs counts.
 	// The first sample is taken at once, and one after every job, so the
 	// metrics and /status show a child's memory as soon as it exists.
-	tick, stop := p.clock.Ticker(p.cfg.IdleMemoryPoll)
+	tick, stop := p.clock.Ticker(p.cfg.idleMemoryPoll)
 	defer stop()
 	sample := make(chan time.Time, 1)
 	sample <- time.Time{}
@@ -181,7 +181,7 @@ func (s *slot) runJob(c Child, req request) (Reason, bool) {
 	// The limits are armed before the job starts, so a job's whole life is
 	// under them.
 	timeout := p.clock.After(p.cfg.TaskTimeout)
-	poll, stopPoll := p.clock.Ticker(p.cfg.MemoryPoll)
+	poll, stopPoll := p.clock.Ticker(p.cfg.memoryPoll)
 	defer stopPoll()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

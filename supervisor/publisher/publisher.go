@@ -26,9 +26,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
-// ErrUnroutable means the broker confirmed a mandatory message it could not
+// errUnroutable means the broker confirmed a mandatory message it could not
 // route (the queue does not exist): the copy was not stored.
-var ErrUnroutable = errors.New("no queue to route the message to")
+var errUnroutable = errors.New("no queue to route the message to")
 
 // ErrNacked means the broker refused the message (basic.nack), e.g. a full
 // queue under a reject-publish policy.
@@ -38,8 +38,8 @@ var ErrNacked = errors.New("broker refused the message")
 // wait timed out. The broker may or may not have stored the message.
 var ErrUnconfirmed = errors.New("the broker did not confirm the message; it may or may not be stored")
 
-// DefaultTimeout bounds one publish and its confirm.
-const DefaultTimeout = 30 * time.Second
+// defaultTimeout bounds one publish and its confirm.
+const defaultTimeout = 30 * time.Second
 
 // Publisher publishes with confirms on a channel of its own, opened on the
 // connection conn returns and reopened whenever it has closed. Publishes are
@@ -61,7 +61,7 @@ func New(conn func() (*amqp.Connection, error), log *slog.Logger) *Publisher {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Publisher{conn: conn, log: log, timeout: DefaultTimeout}
+	return &Publisher{conn: conn, log: log, timeout: defaultTimeout}
 }
 
 // OnConnection is New for a fixed connection (command-line tools).
@@ -80,7 +80,7 @@ func OnConnection(c *amqp.Connection, log *slog.Logger) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishing) error {
 	msg.DeliveryMode = amqp.Persistent
 	err := p.publishOnce(ctx, queue, msg)
-	if !errors.Is(err, ErrUnroutable) {
+	if !errors.Is(err, errUnroutable) {
 		return err
 	}
 	p.log.Warn("queue missing on publish; declaring it again", "queue", queue)
@@ -150,7 +150,7 @@ func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publ
 	select {
 	case r, open := <-p.returns:
 		if open { // a closed channel (the channel died) is not a return
-			return fmt.Errorf("%s: %w (%s)", queue, ErrUnroutable, r.ReplyText)
+			return fmt.Errorf("%s: %w (%s)", queue, errUnroutable, r.ReplyText)
 		}
 	default:
 	}

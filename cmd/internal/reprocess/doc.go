@@ -4,7 +4,7 @@
 // the Python worker").
 //
 // It selects matches from the matches table (Selection, Select), finds
-// each one's telemetry where the download worker put it (Locate), builds a
+// each one's telemetry where the download worker put it (locate), builds a
 // reprocess message for it (Message: the download worker's message rebuilt
 // from the matches row, plus the tables) and hands the messages to a
 // Target, at a limited rate, recording each settled match in a resume

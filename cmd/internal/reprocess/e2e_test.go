@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/pewstats/collector/child/store/storetest"
 	"github.com/pewstats/collector/child/store/storetest/ledger"
 	"github.com/pewstats/collector/child/store/storetest/legacy"
@@ -156,6 +154,15 @@ func processed(ids []string) map[string]int {
 	return m
 }
 
+// seedRange is n generator seeds from first on.
+func seedRange(first uint64, n int) []uint64 {
+	seeds := make([]uint64, n)
+	for i := range seeds {
+		seeds[i] = first + uint64(i)
+	}
+	return seeds
+}
+
 func diff(want, got map[string]ledger.Match) []string { return ledger.Diff(want, got) }
 
 // TestReprocessResumesAfterSIGKILLWithoutDoingAMatchTwice: `collector
@@ -167,11 +174,7 @@ func diff(want, got map[string]ledger.Match) []string { return ledger.Diff(want,
 // line).
 func TestReprocessResumesAfterSIGKILLWithoutDoingAMatchTwice(t *testing.T) {
 	e := e2etest.New(t)
-	var seeds []uint64
-	for i := range 10 {
-		seeds = append(seeds, uint64(4200+i))
-	}
-	ms := e.SynthMatches(synth.ProfileSmall, seeds, nil, 0)
+	ms := e.SynthMatches(synth.ProfileSmall, seedRange(4200, 10), nil, 0)
 	ids := e2etest.IDs(ms)
 	rememberForCleanRun(t, e, ms)
 	c := newCLI(e)
@@ -232,11 +235,7 @@ func TestReprocessResumesAfterSIGKILLWithoutDoingAMatchTwice(t *testing.T) {
 // once (nobody consumes here, so the queue holds every message).
 func TestReprocessResumePublishesEachMatchOnce(t *testing.T) {
 	e := e2etest.New(t)
-	var seeds []uint64
-	for i := range 12 {
-		seeds = append(seeds, uint64(4300+i))
-	}
-	ms := e.SynthMatches(synth.ProfileSmall, seeds, nil, 0)
+	ms := e.SynthMatches(synth.ProfileSmall, seedRange(4300, 12), nil, 0)
 	c := newCLI(e)
 	args := []string{"--all", "--tables", "landings,kill_positions", "--rate", "4", "--wait=false"}
 	cmd := c.cmd(args...)
@@ -251,15 +250,8 @@ func TestReprocessResumePublishesEachMatchOnce(t *testing.T) {
 	_ = cmd.Wait()
 	c.mustRun(t, append(args, "--resume")...)
 
-	conn, err := amqp.Dial(e.AMQPURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, ch := e.Channel()
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]int{}
 	for {
 		d, ok, err := ch.Get(e.ProcessingQueue(), true)
@@ -414,15 +406,8 @@ func rememberForCleanRun(t *testing.T, e *e2etest.Env, ms []e2etest.SynthMatch) 
 	for _, m := range ms {
 		e.Publish(m.Body)
 	}
-	conn, err := amqp.Dial(e.AMQPURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, ch := e.Channel()
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := ch.QueuePurge(e.ProcessingQueue(), false); err != nil {
 		t.Fatal(err)
 	}

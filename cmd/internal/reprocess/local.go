@@ -21,9 +21,9 @@ type Local struct {
 	Pool                 *pool.Pool
 	MaxAttempts          int
 	MaxTransientAttempts int
-	// TransientDelay is the first pause after a transient failure; it
+	// transientDelay is the first pause after a transient failure; it
 	// doubles up to 30s.
-	TransientDelay time.Duration
+	transientDelay time.Duration
 }
 
 // Name implements Target.
@@ -32,7 +32,7 @@ func (l *Local) Name() string { return fmt.Sprintf("local pool of %d children", 
 // Do implements Target.
 func (l *Local) Do(ctx context.Context, m Match, body []byte) Result {
 	maxAttempts, maxTransient := max(1, l.MaxAttempts), max(1, l.MaxTransientAttempts)
-	delay := l.TransientDelay
+	delay := l.transientDelay
 	if delay <= 0 {
 		delay = 500 * time.Millisecond
 	}

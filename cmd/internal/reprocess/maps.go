@@ -24,12 +24,12 @@ var mapTranslations = [][2]string{
 	{"Neon_Main", "Rondo"},
 }
 
-// InternalMapName is the map name the download worker's message carried
+// internalMapName is the map name the download worker's message carried
 // for a match whose matches.map_name is display: what a reprocess message
 // must carry for its rows to equal the first run's. (The reference's
 // republish scripts copied the display name, so rows of matches they
 // republished hold it; a reprocess writes the internal name back.)
-func InternalMapName(display string) string {
+func internalMapName(display string) string {
 	for _, t := range mapTranslations {
 		if t[1] == display {
 			return t[0]

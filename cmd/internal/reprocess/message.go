@@ -22,11 +22,11 @@ type File struct {
 	Size int64
 }
 
-// Locate finds a match's telemetry in the download worker's layout,
+// locate finds a match's telemetry in the download worker's layout,
 // <dir>/matchID=<id>/raw.json.gz (or raw.json). The matches table does not
 // record the path; the reference's republish scripts rebuilt it the same
 // way. ok is false when no regular file is there.
-func Locate(dir, matchID string) (File, bool) {
+func locate(dir, matchID string) (File, bool) {
 	// A match id with a path separator would leave the directory: no
 	// PUBG id has one, and the child refuses such a path anyway.
 	if strings.ContainsAny(matchID, `/\`) || matchID == "." || matchID == ".." {
@@ -63,7 +63,7 @@ type message struct {
 
 // Message builds the reprocess message for m. The values that reach rows
 // are the ones the first delivery carried: the API's map name (matches
-// holds the display name, InternalMapName turns it back), the game mode,
+// holds the display name, internalMapName turns it back), the game mode,
 // and match_datetime as the API's UTC text ("…Z"; the matches column is
 // the UTC wall clock without a zone).
 func Message(m Match, f File, tables store.Tables, run string, now time.Time) []byte {
@@ -75,7 +75,7 @@ func Message(m Match, f File, tables store.Tables, run string, now time.Time) []
 		MatchID:       m.ID,
 		FilePath:      f.Path,
 		FileSizeMB:    float64(f.Size) / (1024 * 1024),
-		MapName:       InternalMapName(m.MapName),
+		MapName:       internalMapName(m.MapName),
 		GameMode:      m.GameMode,
 		Reprocess:     req,
 		ReprocessRun:  run,

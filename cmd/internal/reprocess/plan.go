@@ -33,7 +33,7 @@ func NewPlan(ctx context.Context, db *sql.DB, sel Selection, tables store.Tables
 	}
 	p := &Plan{Selection: sel, Tables: tables, Notes: notes, TelemetryDir: telemetryDir, Selected: selected, Files: map[string]File{}}
 	for _, m := range selected.Matches {
-		if f, ok := Locate(telemetryDir, m.ID); ok {
+		if f, ok := locate(telemetryDir, m.ID); ok {
 			p.Files[m.ID] = f
 		} else {
 			p.Missing = append(p.Missing, m)

@@ -26,14 +26,14 @@ func IsTerminal(f *os.File) (bool, int) {
 
 // Progress shows how far a phase is: on a terminal one line redrawn in
 // place (a bar, counts, rate, ETA); elsewhere (a log file, CI) a plain line
-// every PlainEvery and at the end. Log lines written through LogWriter
+// every plainEvery and at the end. Log lines written through LogWriter
 // clear the bar first and redraw it after, so the two do not mangle each
 // other.
 type Progress struct {
 	w          io.Writer
 	tty        bool
 	width      int
-	PlainEvery time.Duration
+	plainEvery time.Duration
 	now        func() time.Time
 
 	mu          sync.Mutex
@@ -58,7 +58,7 @@ func NewProgress(w io.Writer, tty bool, width int) *Progress {
 	if width <= 0 {
 		width = 80
 	}
-	return &Progress{w: w, tty: tty, width: width, PlainEvery: 10 * time.Second, now: time.Now}
+	return &Progress{w: w, tty: tty, width: width, plainEvery: 10 * time.Second, now: time.Now}
 }
 
 // Start begins a phase of total items ("publishing", "processing").
@@ -188,7 +188,7 @@ func (p *Progress) drawLocked(force bool) {
 		p.drawn, p.lastDraw, p.lastLine = true, now, line
 		return
 	}
-	if force || now.Sub(p.lastDraw) >= p.PlainEvery {
+	if force || now.Sub(p.lastDraw) >= p.plainEvery {
 		line := p.lineLocked()
 		if line == p.lastLine {
 			return // Finish right after a periodic line

@@ -55,11 +55,13 @@ type Follower struct {
 	// ScanFailed returns the failed queue's messages of the run by match id
 	// (nil: failures are not looked for).
 	ScanFailed func(ctx context.Context) (map[string]Failure, error)
-	// Poll is how often the log is counted (default 1s); StallTimeout how
-	// long nothing may move before the wait is given up (default 10m).
-	Poll, StallTimeout time.Duration
-	Progress           *Progress
-	Now                func() time.Time
+	// StallTimeout is how long nothing may move before the wait is given
+	// up (default 10m).
+	StallTimeout time.Duration
+	// poll is how often the log is counted (default 1s).
+	poll     time.Duration
+	Progress *Progress
+	Now      func() time.Time
 }
 
 // FollowResult is what the fleet did with the published messages.
@@ -97,7 +99,7 @@ func (f *FollowResult) Print(w io.Writer) {
 // Wait follows published messages of the run until each is processed or
 // failed, nothing moves for StallTimeout, or ctx ends.
 func (f *Follower) Wait(ctx context.Context, published int) *FollowResult {
-	poll, stall := f.Poll, f.StallTimeout
+	poll, stall := f.poll, f.StallTimeout
 	if poll <= 0 {
 		poll = time.Second
 	}

@@ -61,8 +61,8 @@ func equalJSON(a, b any) bool {
 
 func TestMapNames(t *testing.T) {
 	for display, internal := range map[string]string{"Erangel (Remastered)": "Baltic_Main", "Erangel": "Erangel_Main", "Camp Jackal": "Range_Main", "Baltic_Main": "Baltic_Main", "": ""} {
-		if got := InternalMapName(display); got != internal {
-			t.Errorf("InternalMapName(%q) = %q, want %q", display, got, internal)
+		if got := internalMapName(display); got != internal {
+			t.Errorf("internalMapName(%q) = %q, want %q", display, got, internal)
 		}
 	}
 	if got := mapNames([]string{"Baltic_Main", "Miramar"}); !slices.Equal(got, []string{"Baltic_Main", "Erangel (Remastered)", "Miramar"}) {
@@ -96,7 +96,7 @@ func TestLocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]string{"gz": "raw.json.gz", "plain": "raw.json", "dir": "", "none": "", "../x": "", "..": ""} {
-		f, ok := Locate(dir, id)
+		f, ok := locate(dir, id)
 		switch {
 		case want == "" && ok:
 			t.Errorf("%s: found %s, want nothing", id, f.Path)
@@ -220,8 +220,8 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Header.Run != "rp-1" || s.Recorded() != 2 || s.Finished() {
-		t.Errorf("reopened: %+v, %d recorded, finished %v", s.Header, s.Recorded(), s.Finished())
+	if s.Header.Run != "rp-1" || s.recorded() != 2 || s.Finished() {
+		t.Errorf("reopened: %+v, %d recorded, finished %v", s.Header, s.recorded(), s.Finished())
 	}
 	if st, ok := s.Done("b"); !ok || st != "done" {
 		t.Errorf("b: %q %v", st, ok)
@@ -255,8 +255,8 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Recorded() != 0 || s.Header.Run != "rp-2" {
-		t.Errorf("new run over a finished one: %+v, %d recorded", s.Header, s.Recorded())
+	if s.recorded() != 0 || s.Header.Run != "rp-2" {
+		t.Errorf("new run over a finished one: %+v, %d recorded", s.Header, s.recorded())
 	}
 	s.Close()
 	if _, err := OpenState(filepath.Join(t.TempDir(), "none")); !errors.Is(err, os.ErrNotExist) {

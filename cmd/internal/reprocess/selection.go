@@ -14,9 +14,9 @@ import (
 	"github.com/pewstats/collector/child/store"
 )
 
-// ProcessedGameTypes are the game types the worker processes; it skips every
+// processedGameTypes are the game types the worker processes; it skips every
 // other (child.Processor's gate), so a reprocess of one would do nothing.
-var ProcessedGameTypes = []string{"competitive", "official"}
+var processedGameTypes = []string{"competitive", "official"}
 
 // Selection says which matches to reprocess. Every criterion given must
 // hold (AND); values within one criterion are alternatives (OR).
@@ -25,7 +25,7 @@ type Selection struct {
 	Since, Until time.Time // match_datetime in [Since, Until), zero = open
 	Maps         []string  // matches.map_name; an API name (Baltic_Main) also matches its display name
 	GameModes    []string
-	GameTypes    []string     // default ProcessedGameTypes
+	GameTypes    []string     // default processedGameTypes
 	Missing      []store.Flag // matches where any of these flags is false
 	All          bool         // every match of a processed game type
 }
@@ -44,8 +44,8 @@ func (s Selection) Validate() error {
 		return fmt.Errorf("--since %s is not before --until %s: the range is empty", s.Since.Format(time.RFC3339), s.Until.Format(time.RFC3339))
 	}
 	for _, gt := range s.GameTypes {
-		if !slices.Contains(ProcessedGameTypes, gt) {
-			return fmt.Errorf("--game-type %q: the worker does not process %s matches (only %s), so there is nothing to reprocess", gt, gt, strings.Join(ProcessedGameTypes, ", "))
+		if !slices.Contains(processedGameTypes, gt) {
+			return fmt.Errorf("--game-type %q: the worker does not process %s matches (only %s), so there is nothing to reprocess", gt, gt, strings.Join(processedGameTypes, ", "))
 		}
 	}
 	return nil
@@ -99,7 +99,7 @@ func (s Selection) gameTypes() []string {
 	if len(s.GameTypes) > 0 {
 		return s.GameTypes
 	}
-	return ProcessedGameTypes
+	return processedGameTypes
 }
 
 // Match is a selected match, as the matches table has it.

@@ -188,7 +188,7 @@ func (s *State) Done(matchID string) (string, bool) {
 }
 
 // Recorded is how many matches the file lists.
-func (s *State) Recorded() int {
+func (s *State) recorded() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.done)

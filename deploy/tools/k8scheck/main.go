@@ -236,11 +236,9 @@ func decodeFile(path string, o *objects) int {
 		var target any
 		switch tm.APIVersion + " " + tm.Kind {
 		case "apps/v1 Deployment":
-			d := &appsv1.Deployment{}
-			o.deployments, target = append(o.deployments, d), d
+			target = add(&o.deployments)
 		case "batch/v1 Job":
-			j := &batchv1.Job{}
-			o.jobs, target = append(o.jobs, j), j
+			target = add(&o.jobs)
 		case "v1 ConfigMap":
 			c := &corev1.ConfigMap{}
 			target = c
@@ -250,20 +248,15 @@ func decodeFile(path string, o *objects) int {
 			target = s
 			defer func() { o.secrets[s.Name] = s }()
 		case "v1 Service":
-			s := &corev1.Service{}
-			o.services, target = append(o.services, s), s
+			target = add(&o.services)
 		case "monitoring.coreos.com/v1 ServiceMonitor":
-			s := &monitoringv1.ServiceMonitor{}
-			o.serviceMonitors, target = append(o.serviceMonitors, s), s
+			target = add(&o.serviceMonitors)
 		case "policy/v1 PodDisruptionBudget":
-			p := &policyv1.PodDisruptionBudget{}
-			o.pdbs, target = append(o.pdbs, p), p
+			target = add(&o.pdbs)
 		case "monitoring.coreos.com/v1 PrometheusRule":
-			r := &monitoringv1.PrometheusRule{}
-			o.prometheusRules, target = append(o.prometheusRules, r), r
+			target = add(&o.prometheusRules)
 		case "kustomize.config.k8s.io/v1beta1 Kustomization":
-			k := &kustomization{}
-			o.kustomizations, target = append(o.kustomizations, k), k
+			target = add(&o.kustomizations)
 		case "keda.sh/v1alpha1 ScaledObject", "keda.sh/v1alpha1 TriggerAuthentication":
 			if !validateCustom(where, tm.APIVersion+" "+tm.Kind, doc) {
 				continue
@@ -901,4 +894,11 @@ func envDefault(env map[string]string, k, def string) string {
 		return v
 	}
 	return def
+}
+
+// add appends a new, zero T to *list for a document to be decoded into.
+func add[T any](list *[]*T) *T {
+	v := new(T)
+	*list = append(*list, v)
+	return v
 }

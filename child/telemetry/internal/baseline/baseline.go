@@ -1,6 +1,9 @@
 // Package baseline keeps the first reader, built on encoding/json's
 // streaming Decoder, so benchmarks can compare the hand-written scanner
-// against it (docs/PERFORMANCE.md). It is not used in production.
+// against it (docs/PERFORMANCE.md) and tests can use it as an independent
+// oracle. It is not used in production. It deliberately shares no code with
+// the scanner in child/telemetry: where the two look alike (the event loop,
+// the per-field presence bits), the repetition is what keeps it independent.
 package baseline
 
 import (
@@ -174,39 +177,19 @@ func (r *rawEvent) toEvent(index int32) (Event, bool) {
 		if v == nil || *v == 0 {
 			v = c.IsGameSnake
 		}
-		if v != nil {
-			ev.IsGame, ev.Has = *v, ev.Has|HasIsGame
-		}
+		set(&ev.IsGame, &ev.Has, v, HasIsGame)
 	}
-	setF := func(dst *float64, src *float64, h Has) {
-		if src != nil {
-			*dst, ev.Has = *src, ev.Has|h
-		}
-	}
-	setF(&ev.ElapsedTime, r.ElapsedTime, HasElapsedTime)
-	setF(&ev.Damage, r.Damage, HasDamage)
-	setF(&ev.Distance, r.Distance, HasDistance)
-	if r.AttackID != nil {
-		ev.AttackID, ev.Has = *r.AttackID, ev.Has|HasAttackID
-	}
-	if r.DBNOID != nil {
-		ev.DBNOID, ev.Has = *r.DBNOID, ev.Has|HasDBNOID
-	}
-	if r.IsAttackerInVehicle != nil {
-		ev.IsAttackerInVehicle, ev.Has = *r.IsAttackerInVehicle, ev.Has|HasIsAttackerInVehicle
-	}
-	if r.IsThroughPenetrableWall != nil {
-		ev.IsThroughPenetrableWall, ev.Has = *r.IsThroughPenetrableWall, ev.Has|HasIsThroughPenetrableWall
-	}
-	setS := func(dst *string, src *string, h Has) {
-		if src != nil {
-			*dst, ev.Has = *src, ev.Has|h
-		}
-	}
-	setS(&ev.DamageTypeCategory, r.DamageTypeCategory, HasDamageTypeCategory)
-	setS(&ev.DamageReason, r.DamageReason, HasDamageReason)
-	setS(&ev.DamageCauserName, r.DamageCauserName, HasDamageCauserName)
-	setS(&ev.VictimWeapon, r.VictimWeapon, HasVictimWeapon)
+	set(&ev.ElapsedTime, &ev.Has, r.ElapsedTime, HasElapsedTime)
+	set(&ev.Damage, &ev.Has, r.Damage, HasDamage)
+	set(&ev.Distance, &ev.Has, r.Distance, HasDistance)
+	set(&ev.AttackID, &ev.Has, r.AttackID, HasAttackID)
+	set(&ev.DBNOID, &ev.Has, r.DBNOID, HasDBNOID)
+	set(&ev.IsAttackerInVehicle, &ev.Has, r.IsAttackerInVehicle, HasIsAttackerInVehicle)
+	set(&ev.IsThroughPenetrableWall, &ev.Has, r.IsThroughPenetrableWall, HasIsThroughPenetrableWall)
+	set(&ev.DamageTypeCategory, &ev.Has, r.DamageTypeCategory, HasDamageTypeCategory)
+	set(&ev.DamageReason, &ev.Has, r.DamageReason, HasDamageReason)
+	set(&ev.DamageCauserName, &ev.Has, r.DamageCauserName, HasDamageCauserName)
+	set(&ev.VictimWeapon, &ev.Has, r.VictimWeapon, HasVictimWeapon)
 	ev.DamageCauserAdditionalInfo, ev.VictimWeaponAdditionalInfo = r.DamageCauserAdditionalInfo, r.VictimWeaponAdditionalInfo
 	ev.Attacker, ev.Victim, ev.Finisher = r.Attacker.char(), r.Victim.char(), r.Finisher.char()
 	ev.Killer, ev.DBNOMaker, ev.Character, ev.Reviver = r.Killer.char(), r.DBNOMaker.char(), r.Character.char(), r.Reviver.char()
@@ -218,9 +201,7 @@ func (r *rawEvent) toEvent(index int32) (Event, bool) {
 	}
 	if gs := r.GameState; gs != nil {
 		ev.Has |= HasGameState
-		if gs.ElapsedTime != nil {
-			ev.GameState.ElapsedTime, ev.Has = *gs.ElapsedTime, ev.Has|HasGameStateElapsedTime
-		}
+		set(&ev.GameState.ElapsedTime, &ev.Has, gs.ElapsedTime, HasGameStateElapsedTime)
 		if gs.SafetyZonePosition != nil {
 			ev.Has |= HasSafetyZonePosition
 			if gs.SafetyZonePosition.X != nil {
@@ -230,9 +211,7 @@ func (r *rawEvent) toEvent(index int32) (Event, bool) {
 				ev.GameState.SafetyZonePosition.Y = *gs.SafetyZonePosition.Y
 			}
 		}
-		if gs.SafetyZoneRadius != nil {
-			ev.GameState.SafetyZoneRadius, ev.Has = *gs.SafetyZoneRadius, ev.Has|HasSafetyZoneRadius
-		}
+		set(&ev.GameState.SafetyZoneRadius, &ev.Has, gs.SafetyZoneRadius, HasSafetyZoneRadius)
 	}
 	return ev, true
 }
@@ -242,18 +221,10 @@ func (c *rawChar) char() *Character {
 		return nil
 	}
 	out := &Character{Zone: c.Zone, IsInBlueZone: c.IsInBlueZone, IsInRedZone: c.IsInRedZone, IsInVehicle: c.IsInVehicle}
-	if c.Name != nil {
-		out.Name, out.Has = *c.Name, out.Has|CharHasName
-	}
-	if c.AccountID != nil {
-		out.AccountID, out.Has = *c.AccountID, out.Has|CharHasAccountID
-	}
-	if c.TeamID != nil {
-		out.TeamID, out.Has = *c.TeamID, out.Has|CharHasTeamID
-	}
-	if c.Health != nil {
-		out.Health, out.Has = *c.Health, out.Has|CharHasHealth
-	}
+	set(&out.Name, &out.Has, c.Name, CharHasName)
+	set(&out.AccountID, &out.Has, c.AccountID, CharHasAccountID)
+	set(&out.TeamID, &out.Has, c.TeamID, CharHasTeamID)
+	set(&out.Health, &out.Has, c.Health, CharHasHealth)
 	// The scanner keeps an empty zone list as absent: CharHasZone unset,
 	// Zone nil.
 	if len(c.Zone) > 0 {
@@ -263,15 +234,9 @@ func (c *rawChar) char() *Character {
 	}
 	if l := c.Location; l != nil && (l.X != nil || l.Y != nil || l.Z != nil) {
 		out.Has |= CharHasLocation
-		if l.X != nil {
-			out.Location.X, out.Has = *l.X, out.Has|CharHasX
-		}
-		if l.Y != nil {
-			out.Location.Y, out.Has = *l.Y, out.Has|CharHasY
-		}
-		if l.Z != nil {
-			out.Location.Z, out.Has = *l.Z, out.Has|CharHasZ
-		}
+		set(&out.Location.X, &out.Has, l.X, CharHasX)
+		set(&out.Location.Y, &out.Has, l.Y, CharHasY)
+		set(&out.Location.Z, &out.Has, l.Z, CharHasZ)
 	}
 	return out
 }
@@ -281,17 +246,16 @@ func (d *rawDamageInfo) info() *DamageInfo {
 		return nil
 	}
 	out := &DamageInfo{}
-	if d.DamageReason != nil {
-		out.DamageReason, out.Has = *d.DamageReason, out.Has|DIHasDamageReason
-	}
-	if d.DamageTypeCategory != nil {
-		out.DamageTypeCategory, out.Has = *d.DamageTypeCategory, out.Has|DIHasDamageTypeCategory
-	}
-	if d.DamageCauserName != nil {
-		out.DamageCauserName, out.Has = *d.DamageCauserName, out.Has|DIHasDamageCauserName
-	}
-	if d.Distance != nil {
-		out.Distance, out.Has = *d.Distance, out.Has|DIHasDistance
-	}
+	set(&out.DamageReason, &out.Has, d.DamageReason, DIHasDamageReason)
+	set(&out.DamageTypeCategory, &out.Has, d.DamageTypeCategory, DIHasDamageTypeCategory)
+	set(&out.DamageCauserName, &out.Has, d.DamageCauserName, DIHasDamageCauserName)
+	set(&out.Distance, &out.Has, d.Distance, DIHasDistance)
 	return out
+}
+
+// set copies *src to *dst and sets h in *has when the field was present.
+func set[T any, H ~uint8 | ~uint16 | ~uint32](dst *T, has *H, src *T, h H) {
+	if src != nil {
+		*dst, *has = *src, *has|h
+	}
 }

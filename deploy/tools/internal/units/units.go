@@ -13,7 +13,10 @@ import (
 func Duration(s string) (time.Duration, error) { return time.ParseDuration(strings.TrimSpace(s)) }
 
 // Bytes parses 896MiB, 1GiB, 64MB, 512M or a plain number of bytes, with
-// cmd/collector's units (G, M, K are binary there, as in Compose).
+// cmd/collector's units (G, M, K are binary there, as in Compose), plus
+// Kubernetes' Gi, Mi, Ki. It is a copy of parseBytes in
+// cmd/collector/values.go, kept apart on purpose: this module must not
+// depend on collector's (see ../../doc.go), and collector is a main package.
 func Bytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	units := []struct {
