@@ -7,15 +7,18 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pewstats/collector/child/internal/aggsynth"
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 )
 
-// fullMatch is a generated full-size match: 64 players and 8 NPCs over 30
-// minutes, positions every 2.5 s, 70 skirmishes — about 62,000 events.
+// fullMatch is a generated full-size squad match (child/synth, seed 42,
+// bots named like NPCs): about 55,000 events.
 var fullMatch = sync.OnceValue(func() []telemetry.Event {
-	m := aggsynth.Generate(42, aggsynth.Options{Teams: 16, PlayersPerTeam: 4, Minutes: 30, Skirmishes: 70, NPCs: true, PositionEvery: 2.5})
-	parsed, err := telemetry.Read(context.Background(), bytes.NewReader(m.JSON()), "bench", 0)
+	m, err := synth.Generate(synth.Options{Seed: 42, GameMode: "squad-fpp", NPCs: true})
+	if err != nil {
+		panic(err)
+	}
+	parsed, err := telemetry.Read(context.Background(), bytes.NewReader(m.Bytes(synth.EncodingPlain)), "bench", 0)
 	if err != nil {
 		panic(err)
 	}
