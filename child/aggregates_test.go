@@ -2,7 +2,6 @@ package child_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,16 +14,17 @@ import (
 
 	"github.com/pewstats/collector/child"
 	"github.com/pewstats/collector/child/extract"
-	"github.com/pewstats/collector/child/internal/aggsynth"
 	"github.com/pewstats/collector/child/schema"
 	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/child/store/storetest"
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/protocol"
 )
 
 // TestAggregatesFullMatchStoresWhatExtractorsReturn processes a generated
-// full-size match (~55,000 events, 64 players) end to end. It is a storage
+// full-size match (child/synth: ~55,000 events, up to 100 players) end to
+// end. It is a storage
 // and wiring test, not an extraction test: its expected counts come from the
 // same extractors the processor runs, so it proves that fights,
 // participants, circle positions, weapon distribution and the
@@ -52,16 +52,21 @@ func TestAggregatesFullMatchStoresWhatExtractorsReturn(t *testing.T) {
 	dir := t.TempDir()
 	proc := child.NewProcessor(st, child.Config{TelemetryDir: dir, MaxTelemetryBytes: 256 << 20}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
-	m := aggsynth.Generate(42, aggsynth.Options{Teams: 16, PlayersPerTeam: 4, Minutes: 30, Skirmishes: 70, NPCs: true, PositionEvery: 2.5})
-	raw := m.JSON()
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(raw)
-	zw.Close()
-	if err := os.WriteFile(filepath.Join(dir, "match.json.gz"), gz.Bytes(), 0o644); err != nil {
+	// A full squad match with bots named like NPCs.
+	m, err := synth.Generate(synth.Options{Seed: 42, GameMode: "squad-fpp", NPCs: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	names := m.Names()
+	raw := m.Bytes(synth.EncodingPlain)
+	if err := os.WriteFile(filepath.Join(dir, "match.json.gz"), m.Bytes(synth.EncodingGzip), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var names []string // the human players
+	for _, p := range m.Players {
+		if !p.Bot {
+			names = append(names, p.Name)
+		}
+	}
 	tracked := names[:8]
 	mustExec := func(q string, args ...any) {
 		t.Helper()

@@ -31,10 +31,6 @@ type Message struct {
 	Reprocess    json.RawMessage `json:"reprocess,omitempty"`
 	ReprocessRun string          `json:"reprocess_run,omitempty"`
 	reprocess    *store.Reprocess
-
-	// TestFault is honoured only by a child started with --test-hooks; see
-	// faults.go. Production children ignore it.
-	TestFault string `json:"x_test_fault,omitempty"`
 }
 
 // ParseMessage decodes and validates a message body. Every error is a

@@ -18,7 +18,6 @@ import (
 	"github.com/pewstats/collector/child/store/storetest"
 	"github.com/pewstats/collector/child/store/storetest/ledger"
 	"github.com/pewstats/collector/child/synth"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 	"github.com/pewstats/collector/protocol"
 )
 
@@ -246,14 +245,21 @@ func portOf(p storetest.Params) int {
 // every step's writers.
 func TestDryRunCountsEveryTable(t *testing.T) {
 	dir := t.TempDir()
-	js := telemetrytest.Match(telemetrytest.Options{Seed: 5, Events: 12000})
-	if err := os.WriteFile(filepath.Join(dir, "m1.json"), js, 0o644); err != nil {
+	// A full match: only players who land after the first circle is up
+	// (isGame >= 1) give landings rows, which a small match may lack.
+	m, err := synth.Generate(synth.Options{Seed: 5, GameMode: "squad-fpp", TrackedFraction: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "m1.json"), m.Bytes(synth.EncodingPlain), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	body := []byte(`{"match_id":"m1","file_path":"m1.json"}`)
 	tracked := map[string]struct{}{}
-	for _, n := range []string{"Player_000", "Player_010", "Player_020", "Player_030", "Player_040", "Player_050"} {
-		tracked[n] = struct{}{}
+	for _, p := range m.Players {
+		if p.Tracked {
+			tracked[p.Name] = struct{}{}
+		}
 	}
 	rep, err := DryRun(context.Background(), body, Config{TelemetryDir: dir}, tracked, true)
 	if err != nil {

@@ -21,8 +21,6 @@ type Config struct {
 	TelemetryDir string
 	// MaxTelemetryBytes bounds a file's decompressed size.
 	MaxTelemetryBytes int64
-	// TestHooks enables the x_test_fault message field (tests only).
-	TestHooks bool
 }
 
 // processedGameTypes are the only game types whose telemetry is processed;
@@ -83,12 +81,6 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	re := msg.ReprocessRequest()
 	if re != nil {
 		res.Reprocessed = re.Tables.List()
-	}
-	if p.cfg.TestHooks {
-		if err := injectFault(ctx, msg.TestFault, job.Attempt); err != nil {
-			return err
-		}
-		defer armTxFault(p.store, msg.TestFault, job.Attempt)()
 	}
 	// Refuse paths outside the telemetry directory before touching the
 	// database: a hostile message must not cost a query. Other file problems

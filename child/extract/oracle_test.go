@@ -14,14 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pewstats/collector/child/internal/aggsynth"
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 )
 
-// TestAgainstReference is a differential test: random synthetic matches go
-// through both the port and the reference Python code (run as a black box by
+// TestAgainstReference is a differential test: generated matches
+// (child/synth, with NPC-named bots and Options.Oddities in turn) go through both the
+// port and the reference Python code (run as a black box by
 // testdata/reference_oracle.py), and every output value must be identical —
-// floats bit for bit. It needs a checkout of the reference and CPython 3.12
+// floats bit for bit, except where CPython's pow(x, 2) rounds a square
+// differently (nearFloat, circleDiffs). It needs a checkout of the reference and CPython 3.12
 // (the reference's runtime; 3.11's sum() differs):
 //
 //	PEWSTATS_REF=/work/ref/pewstats PEWSTATS_PYTHON=python3.12 go test ./child/extract -run Reference
@@ -35,16 +37,30 @@ func TestAgainstReference(t *testing.T) {
 	fightsSeen := 0
 	reasons := map[string]int{}
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		o := aggsynth.Options{
-			Teams: 6 + int(seed%10), PlayersPerTeam: 1 + int(seed%4), Minutes: 12, Skirmishes: 25,
-			NPCs: seed%3 == 0, Oddities: seed%2 == 0, TeamIDSpread: []int{8, 20, 40, 130}[seed%4],
-			PositionEvery: 10, KillCauserTopLevel: true,
+		// Every game mode in turn (team sizes 4, 2 and 1); every third
+		// match with NPC-named bots, every other with Options.Oddities
+		// (team 0, large team ids, damaged characters, zero and same-team
+		// damage, events out of order).
+		prof := oracleProfile
+		if seed%5 == 0 {
+			prof = synth.ProfileModern // long fights in a full match
 		}
-		m := aggsynth.Generate(seed, o)
-		names := m.Names()
-		tracked := names[:len(names)/3]
+		m, err := synth.Generate(synth.Options{
+			Profile: prof, Seed: seed, GameMode: synth.GameModes[seed%uint64(len(synth.GameModes))],
+			TrackedFraction: 1.0 / 3, NPCs: seed%3 == 0, Oddities: seed%2 == 0, KillCauserTopLevel: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tracked []string
+		for _, p := range m.Players {
+			if p.Tracked {
+				tracked = append(tracked, p.Name)
+			}
+		}
+		js := m.Bytes(synth.EncodingPlain)
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			for _, f := range compareWithReference(t, py, ref, m.JSON(), tracked) {
+			for _, f := range compareWithReference(t, py, ref, js, tracked) {
 				fightsSeen++
 				reasons[strings.SplitN(f.Reason, " (", 2)[0]]++
 			}
@@ -54,6 +70,23 @@ func TestAgainstReference(t *testing.T) {
 	if fightsSeen < n*3 {
 		t.Errorf("only %d fights over %d matches: the generator no longer exercises fight detection", fightsSeen, n)
 	}
+	if n >= 20 {
+		for _, rule := range []string{"Multiple casualties", "Sustained reciprocal damage", "Single knock with reciprocal damage"} {
+			if reasons[rule] == 0 {
+				t.Errorf("no fight by rule %q over %d matches: the generator no longer exercises it", rule, n)
+			}
+		}
+	}
+}
+
+// oracleProfile is a short, crowded match: enough teams meet for several
+// fights per match while the reference stays quick.
+var oracleProfile = synth.Profile{
+	Name:       "oracle",
+	MinPlayers: 32, MaxPlayers: 56,
+	MinEvents: 14000, MaxEvents: 16000,
+	MinBotTeams: 1, MaxBotTeams: 2,
+	PhaseScale: 0.35, ZoneScale: 0.45, DropArea: 0.3,
 }
 
 type refOutput struct {
@@ -172,15 +205,18 @@ func compareWithReference(t *testing.T, py, ref string, events []byte, tracked [
 	if len(circ.Aggregates) != len(want.Circle) {
 		t.Errorf("circle: %d players, reference %d", len(circ.Aggregates), len(want.Circle))
 	}
+	var cd circleDiffs
 	for _, c := range circ.Aggregates {
 		w := want.Circle[c.PlayerName]
-		if !sameFloat(c.AvgDistanceFromCenter, w["avg_distance_from_center"]) || !sameFloat(c.AvgDistanceFromEdge, w["avg_distance_from_edge"]) ||
-			!sameFloat(c.MaxDistanceFromCenter, w["max_distance_from_center"]) || !sameFloat(c.MinDistanceFromEdge, w["min_distance_from_edge"]) ||
+		scale := math.Abs(c.MaxDistanceFromCenter) + math.Abs(c.MinDistanceFromEdge)
+		if !cd.close(c.AvgDistanceFromCenter, w["avg_distance_from_center"], scale) || !cd.close(c.AvgDistanceFromEdge, w["avg_distance_from_edge"], scale) ||
+			!cd.close(c.MaxDistanceFromCenter, w["max_distance_from_center"], scale) || !cd.close(c.MinDistanceFromEdge, w["min_distance_from_edge"], scale) ||
 			float64(c.TimeOutsideZoneSeconds) != w["time_outside_zone_seconds"] {
 			t.Errorf("circle %s = %+v, reference %v", c.PlayerName, c, w)
 		}
 	}
-	comparePositions(t, circ.Positions, want.Positions)
+	comparePositions(t, circ.Positions, want.Positions, &cd)
+	cd.check(t)
 
 	wd := WeaponDistribution(m.Events)
 	nw := 0
@@ -197,6 +233,42 @@ func compareWithReference(t *testing.T, py, ref string, events []byte, tracked [
 		}
 	}
 	return fights
+}
+
+// circleDiffs compares circle-tracking distances. CPython squares the
+// player's offset from the zone centre with pow(x, 2), which glibc does not
+// always round correctly (docs/PARITY.md, "Known residual"); the offset of a
+// single-precision coordinate from a centre of another magnitude (a player
+// at the edge of the map, on the plane) needs more than 26 bits, so its
+// square is not exact and the two sides can differ in the last bit. A value
+// passes when it is identical, or within 4 ulps of scale (the magnitude of
+// the samples it was computed from, so that a distance from the edge, a
+// difference of two large numbers, is held to the precision of those
+// numbers). Near misses are counted: more than 1 in 50 values fails the
+// test, since a pow rounding slip is rare and anything systematic is not one.
+type circleDiffs struct{ values, near int }
+
+func (d *circleDiffs) close(a, b, scale float64) bool {
+	d.values++
+	if sameFloat(a, b) {
+		return true
+	}
+	ulp := math.Nextafter(scale, math.Inf(1)) - scale
+	if math.Abs(a-b) <= 4*ulp {
+		d.near++
+		return true
+	}
+	return false
+}
+
+func (d *circleDiffs) check(t *testing.T) {
+	t.Helper()
+	if d.near > 0 {
+		t.Logf("circle: %d of %d values differ from the reference's in the last bits (pow rounding)", d.near, d.values)
+	}
+	if d.near*50 > d.values {
+		t.Errorf("circle: %d of %d values are not identical to the reference's: more than pow's rounding explains", d.near, d.values)
+	}
 }
 
 func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
@@ -294,7 +366,7 @@ func compareFights(t *testing.T, got []Fight, want []refFight) {
 	}
 }
 
-func comparePositions(t *testing.T, got []CirclePosition, want []map[string]any) {
+func comparePositions(t *testing.T, got []CirclePosition, want []map[string]any, cd *circleDiffs) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%d circle positions, reference %d", len(got), len(want))
@@ -323,7 +395,8 @@ func comparePositions(t *testing.T, got []CirclePosition, want []map[string]any)
 		f := func(n string) float64 { v, _ := w[n].(float64); return v }
 		ok := w != nil && float64(g.ElapsedTime) == f("elapsed_time") && sameFloat(g.PlayerX, f("player_x")) && sameFloat(g.PlayerY, f("player_y")) &&
 			sameFloat(g.ZoneX, f("safe_zone_center_x")) && sameFloat(g.ZoneY, f("safe_zone_center_y")) && sameFloat(g.ZoneRadius, f("safe_zone_radius")) &&
-			sameFloat(g.DistanceFromCenter, f("distance_from_center")) && sameFloat(g.DistanceFromEdge, f("distance_from_edge")) &&
+			cd.close(g.DistanceFromCenter, f("distance_from_center"), math.Abs(g.DistanceFromCenter)) &&
+			cd.close(g.DistanceFromEdge, f("distance_from_edge"), math.Abs(g.DistanceFromCenter)+math.Abs(g.DistanceFromEdge)) &&
 			g.InSafeZone == w["is_in_safe_zone"]
 		if !ok {
 			t.Errorf("circle position %s = %+v, reference %v", k, g, w)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
 // TestTablesAgainstReference runs generated matches through both these
@@ -40,9 +39,14 @@ func TestTablesAgainstReference(t *testing.T) {
 	}
 	var inputs []input
 	for seed := 1; seed <= n; seed++ {
-		inputs = append(inputs, input{fmt.Sprintf("telemetrytest %d", seed),
-			shuffled(t, telemetrytest.Match(telemetrytest.Options{Seed: uint64(100 + seed), Events: 20000}), uint64(seed)),
-			[]string{"Player_000", "Player_013", "Player_042", "Player_077"}})
+		// A small match with NPC-named bots and Options.Oddities (damaged
+		// characters, team 0, zero and same-team damage), shuffled.
+		om, err := synth.Generate(synth.Options{Profile: synth.ProfileSmall, Seed: uint64(100 + seed), NPCs: true, Oddities: true, TrackedFraction: 0.3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, input{fmt.Sprintf("synth oddities %d %s", seed, om.GameMode),
+			shuffled(t, om.Bytes(synth.EncodingPlain), uint64(seed)), trackedNames(om)})
 		// child/synth: real files' key order and traps, in several modes.
 		sm, err := synth.Generate(synth.Options{Seed: uint64(seed), TrackedFraction: 0.25})
 		if err != nil {
@@ -52,13 +56,7 @@ func TestTablesAgainstReference(t *testing.T) {
 		if _, err := sm.WriteTo(&b); err != nil {
 			t.Fatal(err)
 		}
-		var tracked []string
-		for _, p := range sm.Players {
-			if p.Tracked {
-				tracked = append(tracked, p.Name)
-			}
-		}
-		inputs = append(inputs, input{fmt.Sprintf("synth %d %s", seed, sm.GameMode), b.Bytes(), tracked})
+		inputs = append(inputs, input{fmt.Sprintf("synth %d %s", seed, sm.GameMode), b.Bytes(), trackedNames(sm)})
 	}
 	for _, in := range inputs {
 		js, tracked := in.js, in.tracked
@@ -283,5 +281,16 @@ func shuffled(t *testing.T, js []byte, seed uint64) []byte {
 		evs[i], evs[j] = evs[j], evs[i]
 	}
 	out, _ := json.Marshal(evs)
+	return out
+}
+
+// trackedNames are the names of a generated match's tracked players.
+func trackedNames(m *synth.Match) []string {
+	var out []string
+	for _, p := range m.Players {
+		if p.Tracked {
+			out = append(out, p.Name)
+		}
+	}
 	return out
 }

@@ -8,8 +8,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
 // naiveNear is _build_position_timeline followed by
@@ -91,8 +91,11 @@ func naiveNear(events []telemetry.Event, target int64) []nearby {
 // lookups must find players: an empty timeline (or one that loses
 // positions) would otherwise agree with an empty scan.
 func TestTimelineMatchesNaiveScan(t *testing.T) {
-	js := telemetrytest.Match(telemetrytest.Options{Seed: 3, Events: 8000})
-	m, err := telemetry.Read(context.Background(), bytes.NewReader(js), "x", 0)
+	sm, err := synth.Generate(synth.Options{Profile: synth.ProfileSmall, Seed: 3, GameMode: "squad-fpp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := telemetry.Read(context.Background(), bytes.NewReader(sm.Bytes(synth.EncodingPlain)), "x", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

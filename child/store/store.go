@@ -81,14 +81,16 @@ type Store struct {
 	stmts statements // prepared once per connection (prepared.go)
 
 	// afterWrite, when set, is called after each table write inside the
-	// match transaction (test fault injection only; see SetAfterWrite).
+	// match transaction (tests and child/faultinject only; see SetAfterWrite).
 	afterWrite func(table string) error
 }
 
 // SetAfterWrite installs a function called after each table is written
 // inside the match transaction, before commit; an error it returns aborts
-// the transaction. It exists so that tests can fail or kill a child in the
-// middle of a match transaction; production children never set it.
+// the transaction. It is the one seam fault injection has in the store:
+// tests and child/faultinject's exit-in-tx fault use it to fail or kill a
+// child in the middle of a match transaction; production children never
+// set it.
 func (s *Store) SetAfterWrite(f func(table string) error) { s.afterWrite = f }
 
 // Open creates the pool and opens and pings MinConns connections, so a child

@@ -2,6 +2,13 @@
 // the real wire format, for tests, CI, the demo and the benchmarks, which
 // cannot download real files.
 //
+// It is a tool, not part of the processing path: nothing that processes
+// telemetry (child, child/store, child/extract, child/telemetry, the
+// supervisor) imports it, and a test in cmd/collector
+// (TestProductionPackagesDoNotImportTools) keeps it so. Its users are
+// `collector synth`, cmd/demo, cmd/bench and the tests. It lives under
+// child/ rather than child/internal/ only because cmd/ must import it.
+//
 // It owns:
 //
 //   - the match simulation (Generate): teams of the game mode (bots among
@@ -16,7 +23,13 @@
 //   - the bad files the reader must refuse (WriteCorrupt);
 //   - the queue message the download worker publishes for a file (Message);
 //   - the rows a match needs in the database before it can be processed
-//     (Seed), as Go values, as SQL text, or executed against a *sql.DB.
+//     (Seed), as Go values, as SQL text, or executed against a *sql.DB;
+//   - for the differential tests against the reference, options that add
+//     what real files rarely have but the extraction rules react to: bots
+//     named like the game's NPCs (Options.NPCs); team 0, large team ids,
+//     characters missing fields, zero and same-team damage, events out of
+//     time order (Options.Oddities); a top-level damageCauserName on kills
+//     (Options.KillCauserTopLevel).
 //
 // The format follows modern (2025–2026) PC telemetry, traps included:
 // LogMatchDefinition comes first with a later `_D`, 7 fraction digits and no

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -103,6 +104,16 @@ func (m *Match) Encode(w io.Writer, e Encoding) error {
 		_, err := m.WriteTo(w)
 		return err
 	})
+}
+
+// Bytes returns the match's telemetry in encoding e, for tests and
+// benchmarks that keep files in memory.
+func (m *Match) Bytes(e Encoding) []byte {
+	var b bytes.Buffer
+	if err := m.Encode(&b, e); err != nil {
+		panic("synth: encoding into memory: " + err.Error()) // a bytes.Buffer does not fail
+	}
+	return b.Bytes()
 }
 
 func encodeWith(w io.Writer, e Encoding, body func(io.Writer) error) error {

@@ -610,6 +610,9 @@ func (s *sim) finish() *Match {
 	s.ambient(need, bytes)
 	s.slots = nil
 	e.order()
+	if s.opt.Oddities {
+		s.oddOrder()
+	}
 	var size int64 = 2
 	for i, r := range e.recs {
 		if i > 0 {

@@ -47,6 +47,26 @@ type Options struct {
 	// Include places these players on one team (several when the team size
 	// is smaller than the list).
 	Include []Identity
+	// NPCs names the bots like the game's NPCs (Guard, Commander, ai_…),
+	// whom the fight rules leave out of a fight's teams.
+	NPCs bool
+	// Oddities adds, for the differential tests, the awkward cases the
+	// extraction rules react to beyond the format traps every match has
+	// (oddities.go): team 0 and team ids up to five times the team count,
+	// characters without a location, teamId or accountId or with an empty
+	// name or location, zero and same-team damage, and neighbouring events
+	// out of time order. Real files do not lack a character's teamId, and
+	// the database refuses some such rows, so a match with Oddities is for
+	// the extractors, not for processing into the database. The
+	// simulation decides what it decides without them (who lands, fights,
+	// dies); only what is written differs, timestamps slightly. Neither
+	// option changes the output of a match without it.
+	Oddities bool
+	// KillCauserTopLevel also writes killerDamageInfo's damageCauserName as
+	// a top-level damageCauserName on LogPlayerKillV2 (real telemetry never
+	// has it; the differential test uses it so that the reference counts
+	// kills by weapon the way the port does).
+	KillCauserTopLevel bool
 }
 
 // Player is one participant and how their match went.

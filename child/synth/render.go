@@ -51,6 +51,7 @@ func (s *sim) char(p *player) {
 // charAt appends a Character object for p with the given state, with the
 // modern key set (14 keys, several of them undocumented).
 func (s *sim) charAt(p *player, x, y, z, h float64, blue, red, inVeh, dbno bool, ranking, indRank int, onGround bool) {
+	start := len(s.e.b)
 	b := s.e.b
 	b = append(b, p.head...)
 	b = appendF32(b, h)
@@ -76,6 +77,9 @@ func (s *sim) charAt(p *player, x, y, z, h float64, blue, red, inVeh, dbno bool,
 	b = append(b, `],"type":"user","isDBNO":`...)
 	b = appendBool(b, dbno)
 	s.e.b = append(b, '}')
+	if s.opt.Oddities {
+		s.oddChar(start)
+	}
 }
 
 // charKey writes `"k":<character>`, or null for a nil player.
@@ -225,10 +229,16 @@ func (s *sim) renderDamage(tk int64, att, vic *player, info dmgInfo, dmg float64
 	s.charKey("victim", vic)
 	s.e.str("damageTypeCategory", info.category)
 	s.e.str("damageReason", info.reason)
+	if s.opt.Oddities {
+		dmg = s.oddDamage(att, dmg)
+	}
 	s.e.f32("damage", dmg)
 	s.e.str("damageCauserName", info.causer)
 	s.e.bool("isThroughPenetrableWall", info.wall)
 	s.e.end()
+	if s.opt.Oddities {
+		s.oddFriendlyFire(tk, att, info)
+	}
 }
 
 func (s *sim) renderGroggy(tk int64, att, vic *player, info dmgInfo, attackID int, inVehicle bool) {
@@ -315,6 +325,9 @@ func (s *sim) renderKill(tk int64, vic *player, dbno int, maker, finisher, kille
 	s.e.bool("isSuicide", false)
 	s.vehicleOf("victimVehicle", vic)
 	s.vehicleOf("killerVehicle", killer)
+	if s.opt.KillCauserTopLevel {
+		s.killCauser(killer, ki)
+	}
 	s.e.end()
 }
 

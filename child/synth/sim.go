@@ -191,6 +191,8 @@ type sim struct {
 	prof        Profile
 	rng         *rand.Rand // the match itself
 	amb         *rand.Rand // incidental events only
+	odd         *rand.Rand // Options.Oddities only; nil without
+	oddAttack   int
 	e           *emitter
 	mp          *mapInfo
 	mode        string
@@ -253,6 +255,9 @@ func newSim(opts Options, attempt int) *sim {
 		prof: opts.Profile,
 		rng:  rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)),
 		amb:  rand.New(rand.NewPCG(seed^0x5bd1e9955bd1e995, 0x2545f4914f6cdd1d)),
+	}
+	if opts.Oddities || opts.NPCs {
+		s.odd = oddRand(seed)
 	}
 	s.setup()
 	hint := int(float64(s.target) * 760)
@@ -387,6 +392,12 @@ func (s *sim) setupPlayers() {
 				have++
 			}
 		}
+	}
+	if s.opt.Oddities {
+		s.oddTeamIDs()
+	}
+	if s.opt.NPCs {
+		s.oddNames(used)
 	}
 	for _, p := range s.players {
 		p.head = appendString(append([]byte(nil), `{"name":`...), p.name)

@@ -12,9 +12,9 @@ import (
 
 	kgzip "github.com/klauspost/compress/gzip"
 
+	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/child/telemetry/internal/baseline"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
 var (
@@ -24,12 +24,18 @@ var (
 	benchGz2   []byte
 )
 
-// benchData is a realistic full match: ~55,000 events, ~38 MB of JSON.
+// benchData is a full modern match from child/synth (seed 1, squad-fpp,
+// the match of BenchmarkReadSynth): ~55,000 events, ~37 MB of JSON, as
+// plain JSON, gzip and gzip of gzip.
 func benchData(tb testing.TB) ([]byte, []byte, []byte) {
 	benchOnce.Do(func() {
-		benchPlain = telemetrytest.Match(telemetrytest.Options{Seed: 1})
-		benchGz = telemetrytest.Gzip(benchPlain, false)
-		benchGz2 = telemetrytest.Gzip(benchPlain, true)
+		m, err := synth.Generate(synth.Options{Seed: 1, GameMode: "squad-fpp", TrackedFraction: 0.25})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		benchPlain = m.Bytes(synth.EncodingPlain)
+		benchGz = m.Bytes(synth.EncodingGzip)
+		benchGz2 = m.Bytes(synth.EncodingDoubleGzip)
 	})
 	return benchPlain, benchGz, benchGz2
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/pewstats/collector/child/synth"
 	"github.com/pewstats/collector/child/telemetry"
 	"github.com/pewstats/collector/child/telemetry/internal/baseline"
-	"github.com/pewstats/collector/child/telemetry/telemetrytest"
 )
 
 func read(t *testing.T, data []byte, max int64) (*telemetry.Match, error) {
@@ -29,7 +28,7 @@ func read(t *testing.T, data []byte, max int64) (*telemetry.Match, error) {
 	return telemetry.Read(context.Background(), bytes.NewReader(data), "test.json", max)
 }
 
-func gz(data []byte) []byte { return telemetrytest.Gzip(data, false) }
+func gz(data []byte) []byte { return gzipMember(data) }
 
 // TestReadErrors feeds every kind of bad input through the reader and
 // checks the error kind, event index and field it reports.
@@ -197,7 +196,7 @@ func TestReadFileAndResolvePath(t *testing.T) {
 	}
 	must(os.WriteFile(filepath.Join(dir, "plain.json"), good, 0o644))
 	must(os.WriteFile(filepath.Join(dir, "raw.json.gz"), gz(good), 0o644))
-	must(os.WriteFile(filepath.Join(dir, "double.json.gz"), telemetrytest.Gzip(good, true), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "double.json.gz"), gz(gz(good)), 0o644))
 	must(os.WriteFile(filepath.Join(outside, "secret.json"), good, 0o644))
 	must(os.Symlink(filepath.Join(outside, "secret.json"), filepath.Join(dir, "escape.json")))
 	must(os.Symlink(filepath.Join(dir, "raw.json.gz"), filepath.Join(dir, "alias.json.gz")))
@@ -461,13 +460,20 @@ var (
 	smallPlain, smallGz, smallGz2 []byte
 )
 
-// smallData is a generated match of 6,000 events, enough to cross many
-// scan-buffer refills while keeping -race runs quick.
+// smallData is a small generated match (child/synth's small profile, about
+// 5,000 events, with NPC-named bots and Options.Oddities: damaged
+// characters, zero and same-team damage, events out of order), enough to
+// cross many scan-buffer refills while keeping -race runs quick, as plain
+// JSON, gzip and gzip of gzip.
 func smallData() ([]byte, []byte, []byte) {
 	smallOnce.Do(func() {
-		smallPlain = telemetrytest.Match(telemetrytest.Options{Seed: 7, Events: 6000})
-		smallGz = telemetrytest.Gzip(smallPlain, false)
-		smallGz2 = telemetrytest.Gzip(smallPlain, true)
+		m, err := synth.Generate(synth.Options{Profile: synth.ProfileSmall, Seed: 7, NPCs: true, Oddities: true})
+		if err != nil {
+			panic(err)
+		}
+		smallPlain = m.Bytes(synth.EncodingPlain)
+		smallGz = m.Bytes(synth.EncodingGzip)
+		smallGz2 = m.Bytes(synth.EncodingDoubleGzip)
 	})
 	return smallPlain, smallGz, smallGz2
 }

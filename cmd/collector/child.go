@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pewstats/collector/child"
+	"github.com/pewstats/collector/child/faultinject"
 	"github.com/pewstats/collector/child/store"
 	"github.com/pewstats/collector/protocol"
 )
@@ -69,7 +70,7 @@ debugger while a real supervisor feeds it.`,
 	fl.BoolVar(&o.withRows, "rows", false, "with --dry-run, print every extracted row as JSON")
 	fl.StringVar(&o.tracked, "tracked-players", "", "with --dry-run, comma-separated player names standing in for the players table")
 	fl.BoolVar(&o.debugServe, "debug-serve", false, "serve as a child without a supervisor and print its reattach config")
-	fl.BoolVar(&o.testHooks, "test-hooks", false, "honour x_test_fault in messages (integration tests only)")
+	fl.BoolVar(&o.testHooks, "test-hooks", false, "honour x_test_fault in messages and COLLECTOR_TEST_EXIT_AT_START (integration tests only; see child/faultinject)")
 	_ = fl.MarkHidden("test-hooks")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := f.apply(); err != nil {
@@ -99,7 +100,7 @@ func (o *childOptions) validate() error {
 }
 
 func (o *childOptions) processorConfig() child.Config {
-	return child.Config{TelemetryDir: o.telemetry.dir, MaxTelemetryBytes: o.telemetry.maxBytes.n, TestHooks: o.testHooks}
+	return child.Config{TelemetryDir: o.telemetry.dir, MaxTelemetryBytes: o.telemetry.maxBytes.n}
 }
 
 func (o *childOptions) run(ctx context.Context, stdout io.Writer) error {
@@ -119,22 +120,31 @@ func (o *childOptions) run(ctx context.Context, stdout io.Writer) error {
 func (o *childOptions) serve(ctx context.Context) error {
 	// No pid attribute: the parent tags forwarded lines with child and pid.
 	log := o.log.logger(os.Stderr, true)
-	if o.testHooks && os.Getenv("COLLECTOR_TEST_EXIT_AT_START") != "" {
-		log.Error("test hook: exiting at start")
-		os.Exit(4)
+	if o.testHooks {
+		faultinject.ExitAtStartIfAsked(log)
 	}
 	child.WatchParent(log, 500*time.Millisecond)
 	st := o.openStore(ctx, log)
 	defer st.Close()
-	child.Serve(child.NewProcessor(st, o.processorConfig(), log))
+	child.Serve(o.processor(st, log))
 	return nil
+}
+
+// processor is the child's Processor, wrapped with fault injection when
+// the child was started with --test-hooks (integration tests only).
+func (o *childOptions) processor(st *store.Store, log *slog.Logger) protocol.Processor {
+	var p protocol.Processor = child.NewProcessor(st, o.processorConfig(), log)
+	if o.testHooks {
+		p = faultinject.Wrap(p, st, log)
+	}
+	return p
 }
 
 func (o *childOptions) serveDebug(ctx context.Context, stdout io.Writer) error {
 	log := o.log.logger(os.Stderr, false)
 	st := o.openStore(ctx, log)
 	defer st.Close()
-	return child.ServeDebug(ctx, child.NewProcessor(st, o.processorConfig(), log), stdout)
+	return child.ServeDebug(ctx, o.processor(st, log), stdout)
 }
 
 // openStore opens the pool. An unreachable database at start is logged, not
@@ -200,7 +210,7 @@ func (o *childOptions) runOnce(ctx context.Context, stdout io.Writer) error {
 	defer st.Close()
 	var id [6]byte
 	_, _ = rand.Read(id[:])
-	res, err := child.NewProcessor(st, cfg, log).Process(ctx, &protocol.Job{Body: body, Attempt: 1, ID: "manual-" + hex.EncodeToString(id[:])})
+	res, err := o.processor(st, log).Process(ctx, &protocol.Job{Body: body, Attempt: 1, ID: "manual-" + hex.EncodeToString(id[:])})
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,8 @@ var childInherits = map[string]bool{
 }
 
 // testHookPrefix marks the test-only switches children honour with
-// --test-hooks (e.g. COLLECTOR_TEST_EXIT_AT_START); passed only then.
+// --test-hooks (child/faultinject's COLLECTOR_TEST_EXIT_AT_START, read only
+// under --test-hooks); passed only then.
 const testHookPrefix = "COLLECTOR_TEST_"
 
 // childEnv is the environment of child slot: the allowed part of the
