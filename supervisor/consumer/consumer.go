@@ -14,6 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/supervisor/internal/backoff"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 	"github.com/pewstats/collector/supervisor/internal/outage"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
@@ -81,8 +82,8 @@ type Consumer struct {
 	genCtx context.Context      // ends when the current consuming channel dies
 	pub    *publisher.Publisher // dead-letters and retries, on the same connection
 
-	connected atomic.Bool
-	// outage is how long the broker has been unreachable (for /health).
+	// outage is how long the broker has been unreachable (for /health);
+	// the connection is up while it is Ok.
 	outage    outage.Tracker
 	consuming atomic.Bool
 	paused    atomic.Bool
@@ -91,18 +92,10 @@ type Consumer struct {
 
 // New creates a Consumer; Run connects it.
 func New(cfg Config) *Consumer {
-	if cfg.Prefetch <= 0 {
-		cfg.Prefetch = 1
-	}
-	if cfg.heartbeat <= 0 {
-		cfg.heartbeat = 10 * time.Second
-	}
-	if cfg.reconnectBase <= 0 {
-		cfg.reconnectBase = time.Second
-	}
-	if cfg.reconnectMax <= 0 {
-		cfg.reconnectMax = 30 * time.Second
-	}
+	defaults.Set(&cfg.Prefetch, 1)
+	defaults.Set(&cfg.heartbeat, 10*time.Second)
+	defaults.Set(&cfg.reconnectBase, time.Second)
+	defaults.Set(&cfg.reconnectMax, 30*time.Second)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -130,7 +123,7 @@ func (c *Consumer) Deliveries() <-chan *Delivery { return c.out }
 func (c *Consumer) Unreachable() time.Duration { return c.outage.For(time.Now()) }
 
 // Connected reports whether the broker connection is up.
-func (c *Consumer) Connected() bool { return c.connected.Load() }
+func (c *Consumer) Connected() bool { return c.outage.Ok() }
 
 // Consuming reports whether deliveries are flowing (connected, not paused).
 func (c *Consumer) Consuming() bool { return c.consuming.Load() }
@@ -344,17 +337,14 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	props.SetClientConnectionName("collector " + c.cfg.ConsumerTag)
 	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
 	if err != nil {
-		c.connected.Store(false)
 		c.outage.Down(time.Now())
 		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)
 	}
 	c.conn = conn
-	c.connected.Store(true)
 	c.outage.Up()
 	go func() {
 		// Track connection state for /readyz independently of channels.
 		<-conn.NotifyClose(make(chan *amqp.Error, 1))
-		c.connected.Store(false)
 		c.outage.Down(time.Now())
 	}()
 	return conn, nil
@@ -390,17 +380,14 @@ func declareTopology(ch *amqp.Channel, cfg Config) error {
 	if err := ch.ExchangeDeclare(cfg.exchange(), "topic", true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare exchange %s: %w", cfg.exchange(), err)
 	}
-	if _, err := ch.QueueDeclare(cfg.ProcessingQueue(), true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare queue %s: %w", cfg.ProcessingQueue(), err)
-	}
-	if err := ch.QueueBind(cfg.ProcessingQueue(), routingKey, cfg.exchange(), false, nil); err != nil {
-		return fmt.Errorf("bind queue %s: %w", cfg.ProcessingQueue(), err)
-	}
-	if _, err := ch.QueueDeclare(cfg.FailedQueue(), true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare queue %s: %w", cfg.FailedQueue(), err)
-	}
-	if err := ch.QueueBind(cfg.FailedQueue(), failedRoutingKey, cfg.exchange(), false, nil); err != nil {
-		return fmt.Errorf("bind queue %s: %w", cfg.FailedQueue(), err)
+	for _, q := range [][2]string{{cfg.ProcessingQueue(), routingKey}, {cfg.FailedQueue(), failedRoutingKey}} {
+		queue, key := q[0], q[1]
+		if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("declare queue %s: %w", queue, err)
+		}
+		if err := ch.QueueBind(queue, key, cfg.exchange(), false, nil); err != nil {
+			return fmt.Errorf("bind queue %s: %w", queue, err)
+		}
 	}
 	return nil
 }
@@ -409,7 +396,7 @@ func declareTopology(ch *amqp.Channel, cfg Config) error {
 func (c *Consumer) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.connected.Store(false)
+	c.outage.Down(time.Now())
 	if c.conn == nil {
 		return nil
 	}

@@ -94,10 +94,7 @@ func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishi
 func (p *Publisher) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ch != nil {
-		_ = p.ch.Close()
-		p.ch = nil
-	}
+	p.drop()
 }
 
 func (p *Publisher) declare(queue string) error {
