@@ -27,27 +27,18 @@ type dbWatch struct {
 	clock   clock.Clock
 	probe   backoff.Policy
 
-	pauseReq  chan int // consecutive transient failures that asked for a pause
-	reachable atomic.Bool
-	paused    atomic.Bool
-	outage    outage.Tracker
+	pauseReq chan int // consecutive transient failures that asked for a pause
+	paused   atomic.Bool
+	// outage is what the last check found (reachable while Ok).
+	outage outage.Tracker
 }
 
 // setReachable records what the last check found.
-func (w *dbWatch) setReachable(up bool) {
-	w.reachable.Store(up)
-	w.outage.Set(up, w.clock.Now())
-}
+func (w *dbWatch) setReachable(up bool) { w.outage.Set(up, w.clock.Now()) }
 
 // unreachable is how long the database has been unreachable (0 while it
 // answers).
 func (w *dbWatch) unreachable() time.Duration { return w.outage.For(w.clock.Now()) }
-
-func newDBWatch(ping func(context.Context) error, probeInterval time.Duration) *dbWatch {
-	w := &dbWatch{ping: ping, pauseReq: make(chan int, 1), probe: backoff.Policy{Base: probeInterval, Max: 30 * time.Second}}
-	w.reachable.Store(true)
-	return w
-}
 
 // requestPause asks run to pause and probe; it never blocks.
 func (w *dbWatch) requestPause(failures int) {

@@ -16,6 +16,7 @@ import (
 	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 	"github.com/pewstats/collector/supervisor/metrics"
 	"github.com/pewstats/collector/supervisor/pool"
 )
@@ -53,27 +54,13 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 2
-	}
-	if c.MaxTransientAttempts <= 0 {
-		c.MaxTransientAttempts = 10
-	}
-	if c.MaxTransientAge <= 0 {
-		c.MaxTransientAge = time.Hour
-	}
-	if c.pauseAfter <= 0 {
-		c.pauseAfter = 3
-	}
-	if c.probeInterval <= 0 {
-		c.probeInterval = time.Second
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = 25 * time.Second
-	}
-	if c.UnhealthyAfter <= 0 {
-		c.UnhealthyAfter = 5 * time.Minute
-	}
+	defaults.Set(&c.MaxAttempts, 2)
+	defaults.Set(&c.MaxTransientAttempts, 10)
+	defaults.Set(&c.MaxTransientAge, time.Hour)
+	defaults.Set(&c.pauseAfter, 3)
+	defaults.Set(&c.probeInterval, time.Second)
+	defaults.Set(&c.ShutdownGrace, 25*time.Second)
+	defaults.Set(&c.UnhealthyAfter, 5*time.Minute)
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -122,9 +109,8 @@ func New(cfg Config) *Supervisor {
 	}
 	s.cons = consumer.New(ac)
 
-	s.db = newDBWatch(s.pool.Ping, cfg.probeInterval)
-	s.db.pause, s.db.resume = s.cons.Pause, s.cons.Resume
-	s.db.m, s.db.log, s.db.clock = s.m, cfg.Log, cfg.Clock
+	s.db = &dbWatch{ping: s.pool.Ping, pause: s.cons.Pause, resume: s.cons.Resume, m: s.m, log: cfg.Log, clock: cfg.Clock,
+		pauseReq: make(chan int, 1), probe: backoff.Policy{Base: cfg.probeInterval, Max: 30 * time.Second}}
 	s.h = &handler{
 		cfg: cfg, jobs: s.pool, m: s.m, log: cfg.Log, clock: cfg.Clock, stopping: s.stopping,
 		transientHold: backoff.Policy{Base: 500 * time.Millisecond, Max: 30 * time.Second},
@@ -267,7 +253,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	if cerr := s.cons.Close(); cerr != nil {
 		s.log.Warn("closing RabbitMQ connection", "error", cerr.Error())
 	}
-	s.log.Info("supervisor stopped", "processed", s.h.done.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
+	s.log.Info("supervisor stopped", "processed", s.h.ok.Load()+s.h.failed.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
 	return err
 }
 

@@ -7,6 +7,7 @@ package metrics
 import (
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,14 +160,8 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	return m
 }
 
-func portOf(addr string) string {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			return addr[i+1:]
-		}
-	}
-	return addr
-}
+// portOf is what follows the last colon of addr (all of it if none).
+func portOf(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
 
 // ObserveResult records what a child reported for one finished job.
 func (m *Metrics) ObserveResult(r *protocol.Result) {
