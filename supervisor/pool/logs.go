@@ -20,8 +20,6 @@ type logForwarder struct {
 	buf []byte
 }
 
-func newLogForwarder(log *slog.Logger) *logForwarder { return &logForwarder{log: log} }
-
 // Write receives stderr bytes from go-plugin (one line per call plus a
 // separate newline write, but we do not rely on that).
 func (f *logForwarder) Write(p []byte) (int, error) {
@@ -68,21 +66,18 @@ func (f *logForwarder) emit(line []byte) {
 	f.log.LogAttrs(context.Background(), slog.LevelError, string(line), slog.Bool("raw_stderr", true))
 }
 
+// parseLevel reads slog's level names (any case, with offsets such as
+// "WARN+2") and "warning"; anything else is info.
 func parseLevel(v any) slog.Level {
 	s, _ := v.(string)
-	switch strings.ToUpper(s) {
-	case "DEBUG":
-		return slog.LevelDebug
-	case "WARN", "WARNING":
-		return slog.LevelWarn
-	case "ERROR":
-		return slog.LevelError
-	}
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err == nil {
-		return l
+	if strings.EqualFold(s, "warning") {
+		return slog.LevelWarn
 	}
-	return slog.LevelInfo
+	if l.UnmarshalText([]byte(s)) != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // flush emits a trailing partial line.

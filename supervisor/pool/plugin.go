@@ -1,7 +1,6 @@
 package pool
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -45,7 +44,7 @@ func Plugin(cfg PluginConfig) Starter {
 
 func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error) {
 	log := cfg.Log.With("child", slot)
-	fwd := newLogForwarder(log)
+	fwd := &logForwarder{log: log}
 	var rn *procRunner
 	deadline, ok := ctx.Deadline()
 	startTimeout := 30 * time.Second
@@ -80,20 +79,10 @@ func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error)
 		}
 	}
 	client := plugin.NewClient(cc)
-	rpc, err := client.Client()
+	proc, err := dispense(client)
 	if err != nil {
 		client.Kill()
 		return nil, fmt.Errorf("start child %d: %w", slot, err)
-	}
-	raw, err := rpc.Dispense(protocol.PluginName)
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("dispense child %d: %w", slot, err)
-	}
-	proc, ok := raw.(protocol.Processor)
-	if !ok {
-		client.Kill()
-		return nil, fmt.Errorf("child %d: plugin is %T, not a Processor", slot, raw)
 	}
 	c := &pluginChild{Processor: proc, client: client, runner: rn, fwd: fwd}
 	if rn != nil {
@@ -108,6 +97,22 @@ func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error)
 		c.done = pollExited(client, c.unwatch)
 	}
 	return c, nil
+}
+
+// dispense connects to a started child and returns its Processor.
+func dispense(client *plugin.Client) (protocol.Processor, error) {
+	rpc, err := client.Client()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rpc.Dispense(protocol.PluginName)
+	if err != nil {
+		return nil, fmt.Errorf("dispense: %w", err)
+	}
+	if proc, ok := raw.(protocol.Processor); ok {
+		return proc, nil
+	}
+	return nil, fmt.Errorf("plugin is %T, not a Processor", raw)
 }
 
 // pluginChild is a child started (or reattached) through go-plugin.
@@ -209,21 +214,16 @@ func readRSS(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Bytes()
-		if !bytes.HasPrefix(line, []byte("VmRSS:")) {
-			continue
-		}
-		f := bytes.Fields(line[len("VmRSS:"):])
-		if len(f) < 1 {
-			break
-		}
-		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse VmRSS %q: %w", line, err)
-		}
-		return kb * 1024, nil
+	// VmRSS is never the first line (Name is).
+	_, rest, _ := bytes.Cut(b, []byte("\nVmRSS:"))
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 1 {
+		return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse VmRSS %q: %w", line, err)
+	}
+	return kb * 1024, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pewstats/collector/protocol"
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
 // Config configures a Pool. Zero values mean the documented defaults.
@@ -48,25 +49,16 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Size <= 0 {
-		c.Size = 1
-	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.TaskTimeout, 5*time.Minute)
-	def(&c.startTimeout, 30*time.Second)
-	def(&c.stopGrace, 5*time.Second)
-	def(&c.BackoffBase, 250*time.Millisecond)
-	def(&c.BackoffMax, 30*time.Second)
-	def(&c.healthyAfter, 60*time.Second)
-	def(&c.memoryPoll, 250*time.Millisecond)
-	def(&c.idleMemoryPoll, 5*time.Second)
-	if c.MaxStartFailures <= 0 {
-		c.MaxStartFailures = 8
-	}
+	defaults.Set(&c.Size, 1)
+	defaults.Set(&c.TaskTimeout, 5*time.Minute)
+	defaults.Set(&c.startTimeout, 30*time.Second)
+	defaults.Set(&c.stopGrace, 5*time.Second)
+	defaults.Set(&c.BackoffBase, 250*time.Millisecond)
+	defaults.Set(&c.BackoffMax, 30*time.Second)
+	defaults.Set(&c.healthyAfter, 60*time.Second)
+	defaults.Set(&c.memoryPoll, 250*time.Millisecond)
+	defaults.Set(&c.idleMemoryPoll, 5*time.Second)
+	defaults.Set(&c.MaxStartFailures, 8)
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -226,12 +218,6 @@ func (p *Pool) Counts() (starting, idle, busy int) {
 func (p *Pool) Alive() int {
 	_, idle, busy := p.Counts()
 	return idle + busy
-}
-
-// Busy is the number of children running a job.
-func (p *Pool) Busy() int {
-	_, _, busy := p.Counts()
-	return busy
 }
 
 // Ping asks a live child to check its database connection: the parent holds

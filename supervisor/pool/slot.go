@@ -40,11 +40,10 @@ func (s *slot) serve(first chan<- error) {
 	p := s.p
 	startFailures := 0 // in a row: the restart-storm count
 	idleDeaths := 0    // children in a row that died idle soon after starting
-	reported := false
 	report := func(err error) {
-		if !reported {
-			reported = true
+		if first != nil {
 			first <- err
+			first = nil
 		}
 	}
 	defer report(ErrClosed)
@@ -111,17 +110,17 @@ func (s *slot) run(c Child) Event {
 	// metrics and /status show a child's memory as soon as it exists.
 	tick, stop := p.clock.Ticker(p.cfg.idleMemoryPoll)
 	defer stop()
-	sample := make(chan time.Time, 1)
-	sample <- time.Time{}
-	for {
+	for sample := true; ; {
+		if sample && s.overMemory(c, false) {
+			c.Kill()
+			<-c.Done()
+			ev.Reason = ReasonMemory
+			return ev
+		}
+		sample = false
 		select {
-		case <-sample:
-			if s.overMemory(c, false) {
-				c.Kill()
-				<-c.Done()
-				ev.Reason = ReasonMemory
-				return ev
-			}
+		case <-tick:
+			sample = true
 		case req := <-p.jobs:
 			reason, gone := s.runJob(c, req)
 			if gone {
@@ -131,12 +130,11 @@ func (s *slot) run(c Child) Event {
 				}
 				return ev
 			}
-			select {
-			case sample <- time.Time{}:
-			default: // one is pending already
-			}
-			if p.cfg.MaxTasksPerChild > 0 && s.jobsDone() >= p.cfg.MaxTasksPerChild {
-				p.log.Info("retiring child after its job limit", "child", s.n, "pid", c.PID(), "jobs", s.jobsDone())
+			sample = true
+			// s.jobs is written only by this goroutine: reading it needs
+			// no lock.
+			if p.cfg.MaxTasksPerChild > 0 && s.jobs >= p.cfg.MaxTasksPerChild {
+				p.log.Info("retiring child after its job limit", "child", s.n, "pid", c.PID(), "jobs", s.jobs)
 				ev.Reason = ReasonRecycled
 				return ev
 			}
@@ -145,13 +143,6 @@ func (s *slot) run(c Child) Event {
 			p.log.Warn("child exited", "child", s.n, "pid", c.PID(), "reason", "crash", "status", status)
 			ev.Reason, ev.Signal = ReasonCrash, sig
 			return ev
-		case <-tick:
-			if s.overMemory(c, false) {
-				c.Kill()
-				<-c.Done()
-				ev.Reason = ReasonMemory
-				return ev
-			}
 		case <-p.stop:
 			ev.Reason = ReasonShutdown
 			return ev
@@ -250,12 +241,6 @@ func (s *slot) overMemory(c Child, busy bool) bool {
 	}
 	p.log.Error("child over memory limit; killing it", "child", s.n, "pid", c.PID(), "rss_bytes", rss, "limit_bytes", p.cfg.MaxChildMemory, "busy", busy)
 	return true
-}
-
-func (s *slot) jobsDone() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.jobs
 }
 
 func (s *slot) status(now time.Time) ChildStatus {
