@@ -130,25 +130,21 @@ func (c *Consumer) Consuming() bool { return c.consuming.Load() }
 
 // Pause stops receiving new deliveries (basic.cancel) without closing the
 // connection; Resume starts again. Used to back off while the database is down.
-func (c *Consumer) Pause() {
-	if c.paused.CompareAndSwap(false, true) {
-		c.signalPause(true)
-	}
-}
+func (c *Consumer) Pause() { c.setPaused(true) }
 
 // Resume undoes Pause.
-func (c *Consumer) Resume() {
-	if c.paused.CompareAndSwap(true, false) {
-		c.signalPause(false)
-	}
-}
+func (c *Consumer) Resume() { c.setPaused(false) }
 
-func (c *Consumer) signalPause(p bool) {
-	select {
-	case <-c.pauseCh:
-	default:
+// setPaused tells the running session of a change; only the latest one
+// matters.
+func (c *Consumer) setPaused(p bool) {
+	if c.paused.CompareAndSwap(!p, p) {
+		select {
+		case <-c.pauseCh:
+		default:
+		}
+		c.pauseCh <- p
 	}
-	c.pauseCh <- p
 }
 
 // Run connects and consumes until ctx ends, reconnecting whenever the
@@ -167,7 +163,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		attempt++
 		d := backoff.Policy{Base: c.cfg.reconnectBase, Max: c.cfg.reconnectMax, Jitter: 0.25}.Delay(attempt)
-		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", errString(err), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
+		// session returns nil only when ctx has ended.
+		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", err.Error(), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
@@ -175,13 +172,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "closed"
-	}
-	return err.Error()
 }
 
 func (c *Consumer) setConsuming(up bool) {
@@ -198,19 +188,10 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 	if err != nil {
 		return err
 	}
-	ch, gen, err := c.openConsumingChannel(conn)
+	ch, gen, channelDied, err := c.openConsumingChannel(conn)
 	if err != nil {
 		return err
 	}
-	// Deliveries of this channel carry genCtx. It ends when the channel
-	// dies, not on a graceful stop (the channel then stays open to settle
-	// what is in flight): a delivery still waiting for a child when its
-	// channel died has been redelivered by the broker already and must not
-	// be started (the supervisor checks before handing it to a child).
-	genCtx, channelDied := context.WithCancel(context.Background())
-	c.mu.Lock()
-	c.genCtx = genCtx
-	c.mu.Unlock()
 	defer func() {
 		if ctx.Err() == nil {
 			channelDied()
@@ -350,26 +331,32 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	return conn, nil
 }
 
-// openConsumingChannel declares the reference topology and sets QoS.
-func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (*amqp.Channel, uint64, error) {
-	ch, err := conn.Channel()
+// openConsumingChannel declares the reference topology, sets QoS and makes
+// the channel the current one. Its deliveries carry a context that ends
+// when channelDied is called: when the channel dies, not on a graceful stop
+// (the channel then stays open to settle what is in flight). A delivery
+// still waiting for a child when its channel died has been redelivered by
+// the broker already and must not be started (the supervisor checks before
+// handing it to a child).
+func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (ch *amqp.Channel, gen uint64, channelDied func(), err error) {
+	ch, err = conn.Channel()
 	if err != nil {
-		return nil, 0, fmt.Errorf("open channel: %w", err)
+		return nil, 0, nil, fmt.Errorf("open channel: %w", err)
 	}
 	if err := declareTopology(ch, c.cfg); err != nil {
 		ch.Close()
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if err := ch.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		ch.Close()
-		return nil, 0, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
+		return nil, 0, nil, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
 	c.ch = ch
-	gen := c.gen
-	c.mu.Unlock()
-	return ch, gen, nil
+	c.genCtx, channelDied = context.WithCancel(context.Background())
+	return ch, c.gen, channelDied, nil
 }
 
 // declareTopology declares exactly what the reference consumer declares —

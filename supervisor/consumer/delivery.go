@@ -191,10 +191,7 @@ func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
 func (d *Delivery) TransientAttempts() (int, time.Time) {
 	n := headerInt(d.d.Headers, HeaderTransientAttempts)
 	s, _ := d.d.Headers[HeaderFirstTransientAt].(string)
-	first, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		first = time.Time{}
-	}
+	first, _ := time.Parse(time.RFC3339Nano, s) // the zero time if garbled
 	return n, first
 }
 

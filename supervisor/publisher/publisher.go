@@ -79,6 +79,8 @@ func OnConnection(c *amqp.Connection, log *slog.Logger) *Publisher {
 // persistent.
 func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishing) error {
 	msg.DeliveryMode = amqp.Persistent
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	err := p.publishOnce(ctx, queue, msg)
 	if !errors.Is(err, errUnroutable) {
 		return err
@@ -97,9 +99,8 @@ func (p *Publisher) Close() {
 	p.drop()
 }
 
+// declare declares queue again. Callers hold p.mu.
 func (p *Publisher) declare(queue string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ch, err := p.channel()
 	if err != nil {
 		return err
@@ -111,9 +112,8 @@ func (p *Publisher) declare(queue string) error {
 	return nil
 }
 
+// publishOnce publishes and waits for the confirm. Callers hold p.mu.
 func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publishing) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ch, err := p.channel()
 	if err != nil {
 		return err
