@@ -26,11 +26,7 @@ func (f *logForwarder) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.buf = append(f.buf, p...)
-	for {
-		i := bytes.IndexByte(f.buf, '\n')
-		if i < 0 {
-			break
-		}
+	for i := bytes.IndexByte(f.buf, '\n'); i >= 0; i = bytes.IndexByte(f.buf, '\n') {
 		f.emit(f.buf[:i])
 		f.buf = f.buf[i+1:]
 	}
@@ -53,11 +49,9 @@ func (f *logForwarder) emit(line []byte) {
 			level := parseLevel(rec["level"])
 			attrs := make([]slog.Attr, 0, len(rec))
 			for k, v := range rec {
-				switch k {
-				case "msg", "level", "time":
-					continue
+				if k != "msg" && k != "level" && k != "time" {
+					attrs = append(attrs, slog.Any(k, v))
 				}
-				attrs = append(attrs, slog.Any(k, v))
 			}
 			f.log.LogAttrs(context.Background(), level, msg, attrs...)
 			return

@@ -37,25 +37,20 @@ func Plugin(cfg PluginConfig) Starter {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return func(ctx context.Context, slot int) (Child, error) {
-		return startPlugin(ctx, cfg, slot)
-	}
+	return func(ctx context.Context, slot int) (Child, error) { return startPlugin(ctx, cfg, slot) }
 }
 
 func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error) {
 	log := cfg.Log.With("child", slot)
 	fwd := &logForwarder{log: log}
 	var rn *procRunner
-	deadline, ok := ctx.Deadline()
-	startTimeout := 30 * time.Second
-	if ok {
-		startTimeout = time.Until(deadline)
-	}
+	// The pool always starts a child under a deadline (startTimeout).
+	deadline, _ := ctx.Deadline()
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginMap(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     startTimeout,
+		StartTimeout:     time.Until(deadline),
 		Stderr:           fwd,
 		GRPCDialOptions:  protocol.GRPCDialOptions(), // the same message-size limits as the child's server
 		// go-plugin's own log lines (and its re-parsing of child stderr)

@@ -79,14 +79,15 @@ type Pool struct {
 
 	jobs chan request // unbuffered: a send succeeds when an idle slot takes it
 
-	ctx    context.Context // ends when the pool stops (bounds child starts)
+	// stop ends when Shutdown begins: no new jobs, children stop, child
+	// starts are cut short.
+	stop   context.Context
 	cancel context.CancelFunc
-	stop   chan struct{} // closed by Shutdown: no new jobs, children stop
 	kill   chan struct{} // closed when running jobs must end now
 	fatal  chan error
 	wg     sync.WaitGroup
 
-	stopOnce, killOnce, fatalOnce sync.Once
+	killOnce, fatalOnce sync.Once
 }
 
 type request struct {
@@ -108,8 +109,7 @@ func New(cfg Config) *Pool {
 		cfg: cfg, clock: cfg.Clock, log: cfg.Log,
 		restart: backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax, Jitter: 0.25},
 		jobs:    make(chan request),
-		ctx:     ctx, cancel: cancel,
-		stop: make(chan struct{}), kill: make(chan struct{}), fatal: make(chan error, 1),
+		stop:    ctx, cancel: cancel, kill: make(chan struct{}), fatal: make(chan error, 1),
 	}
 	for n := 1; n <= cfg.Size; n++ {
 		p.slots = append(p.slots, &slot{n: n, p: p})
@@ -156,7 +156,7 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 	case p.jobs <- req:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-p.stop:
+	case <-p.stop.Done():
 		return nil, ErrClosed
 	}
 	r := <-req.reply
@@ -169,7 +169,7 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 // ReasonShutdown); every child is stopped, and Shutdown returns when all
 // slots are done.
 func (p *Pool) Shutdown(ctx context.Context) {
-	p.stopOnce.Do(func() { close(p.stop); p.cancel() })
+	p.cancel()
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
 	select {
@@ -236,26 +236,19 @@ func (p *Pool) Ping(ctx context.Context) error {
 }
 
 func (p *Pool) startChild(slot int) (Child, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.startTimeout)
+	ctx, cancel := context.WithTimeout(p.stop, p.cfg.startTimeout)
 	defer cancel()
 	return p.cfg.Start(ctx, slot)
 }
 
-func (p *Pool) stopped() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
-	}
-}
+func (p *Pool) stopped() bool { return p.stop.Err() != nil }
 
 // sleep waits d on the pool's clock; false if the pool stopped meanwhile.
 func (p *Pool) sleep(d time.Duration) bool {
 	select {
 	case <-p.clock.After(d):
 		return true
-	case <-p.stop:
+	case <-p.stop.Done():
 		return false
 	}
 }

@@ -116,14 +116,6 @@ func (r *procRunner) Kill(_ context.Context) error {
 	return nil
 }
 
-// Signal sends sig to the child.
-func (r *procRunner) Signal(sig os.Signal) error {
-	if r.cmd.Process == nil {
-		return os.ErrProcessDone
-	}
-	return r.cmd.Process.Signal(sig)
-}
-
 // Done is closed once the child has exited and been reaped.
 func (r *procRunner) Done() <-chan struct{} { return r.done }
 

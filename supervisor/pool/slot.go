@@ -143,7 +143,7 @@ func (s *slot) run(c Child) Event {
 			p.log.Warn("child exited", "child", s.n, "pid", c.PID(), "reason", "crash", "status", status)
 			ev.Reason, ev.Signal = ReasonCrash, sig
 			return ev
-		case <-p.stop:
+		case <-p.stop.Done():
 			ev.Reason = ReasonShutdown
 			return ev
 		}
