@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -184,7 +185,8 @@ func (h *handler) settleLost(log *slog.Logger, d delivery, je *pool.JobError, at
 		h.requeue(log, d, "shutdown")
 		return
 	}
-	errType := "Child" + titleCase(je.Reason.String())
+	r := je.Reason.String() // never empty
+	errType := "Child" + strings.ToUpper(r[:1]) + r[1:]
 	h.m.WorkerErrors.WithLabelValues(metrics.WorkerType, errType).Inc()
 	if attempt >= h.cfg.MaxAttempts {
 		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: je.Reason.String(), ErrorType: errType, Error: je.Error()})
@@ -307,11 +309,4 @@ func jobID(d delivery) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func titleCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return string(s[0]-32) + s[1:]
 }

@@ -81,7 +81,6 @@ type Supervisor struct {
 	h    *handler
 
 	inFlight atomic.Int64
-	listener net.Listener
 	stopping chan struct{} // closed when shutdown begins
 }
 
@@ -139,9 +138,6 @@ func (s *Supervisor) poolEvent(e pool.Event) {
 	}
 }
 
-// Metrics exposes the registry (tests).
-func (s *Supervisor) Metrics() *metrics.Metrics { return s.m }
-
 // Run runs the supervisor until ctx ends (then a graceful shutdown, and
 // nil) or the pool can no longer run children (an error: exit non-zero so
 // the orchestrator replaces this process). Closing hardStop cuts the
@@ -168,7 +164,6 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	if err != nil {
 		return fmt.Errorf("listen on metrics address %s: %w", s.cfg.MetricsAddr, err)
 	}
-	s.listener = ln
 	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 5 * time.Second}
 	if err := s.pool.Start(ctx); err != nil {
 		s.pool.Shutdown(context.Background())

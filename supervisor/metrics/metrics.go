@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -215,29 +214,22 @@ func (m *Metrics) ObserveMessage(status string, d time.Duration) {
 }
 
 // WatchPool makes collector_pool_children report counts() (starting, idle,
-// busy) at every scrape: the pool's slots are the one source of truth.
-func (m *Metrics) WatchPool(counts func() (starting, idle, busy int)) {
-	m.poolChildren.mu.Lock()
-	m.poolChildren.counts = counts
-	m.poolChildren.mu.Unlock()
-}
+// busy) at every scrape: the pool's slots are the one source of truth. Call
+// it before the registry is served.
+func (m *Metrics) WatchPool(counts func() (starting, idle, busy int)) { m.poolChildren.counts = counts }
 
 // poolCollector reports the pool's children by state.
 type poolCollector struct {
 	desc   *prometheus.Desc
-	mu     sync.Mutex
 	counts func() (starting, idle, busy int)
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	counts := c.counts
-	c.mu.Unlock()
 	var n [3]int
-	if counts != nil {
-		n[0], n[1], n[2] = counts()
+	if c.counts != nil {
+		n[0], n[1], n[2] = c.counts()
 	}
 	for i, state := range []string{"starting", "idle", "busy"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n[i]), state)
