@@ -72,15 +72,13 @@ var ErrStale = errors.New("consumer: delivery belongs to a closed channel; the b
 // Consumer consumes the processing queue and publishes to the failed queue.
 type Consumer struct {
 	cfg Config
-	log *slog.Logger
 	out chan *Delivery
 
-	mu     sync.Mutex
-	conn   *amqp.Connection
-	ch     *amqp.Channel        // consuming channel
-	gen    uint64               // bumped on every new consuming channel
-	genCtx context.Context      // ends when the current consuming channel dies
-	pub    *publisher.Publisher // dead-letters and retries, on the same connection
+	mu   sync.Mutex
+	conn *amqp.Connection
+	ch   *amqp.Channel        // consuming channel
+	gen  uint64               // bumped on every new consuming channel
+	pub  *publisher.Publisher // dead-letters and retries, on the same connection
 
 	// outage is how long the broker has been unreachable (for /health);
 	// the connection is up while it is Ok.
@@ -96,10 +94,8 @@ func New(cfg Config) *Consumer {
 	defaults.Set(&cfg.heartbeat, 10*time.Second)
 	defaults.Set(&cfg.reconnectBase, time.Second)
 	defaults.Set(&cfg.reconnectMax, 30*time.Second)
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
-	c := &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
+	defaults.Nil(&cfg.Log, slog.Default())
+	c := &Consumer{cfg: cfg, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
 	c.pub = publisher.New(c.currentConn, cfg.Log)
 	c.outage.Down(time.Now()) // not connected yet
 	return c
@@ -164,7 +160,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		attempt++
 		d := backoff.Policy{Base: c.cfg.reconnectBase, Max: c.cfg.reconnectMax, Jitter: 0.25}.Delay(attempt)
 		// session returns nil only when ctx has ended.
-		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", err.Error(), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
+		c.cfg.Log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", err.Error(), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
@@ -188,7 +184,7 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 	if err != nil {
 		return err
 	}
-	ch, gen, channelDied, err := c.openConsumingChannel(conn)
+	ch, wrap, channelDied, err := c.openConsumingChannel(conn)
 	if err != nil {
 		return err
 	}
@@ -201,7 +197,7 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 		c.cfg.OnReconnect()
 	}
 	if !*first {
-		c.log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
+		c.cfg.Log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
 	}
 	*first = false
 	*attempt = 0
@@ -220,11 +216,11 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 				return fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
 			}
 			c.setConsuming(true)
-			c.log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
+			c.cfg.Log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
 		} else {
 			c.setConsuming(false)
 		}
-		resume, err := c.pump(ctx, ch, gen, msgs, connClosed, chClosed, cancelled)
+		resume, err := c.pump(ctx, ch, wrap, msgs, connClosed, chClosed, cancelled)
 		if err != nil || !resume {
 			return err
 		}
@@ -233,7 +229,7 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 
 // pump forwards deliveries until the channel closes (error), ctx ends
 // (nil, false) or a pause/resume toggles (nil, true).
-func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs <-chan amqp.Delivery,
+func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, wrap func(amqp.Delivery) *Delivery, msgs <-chan amqp.Delivery,
 	connClosed, chClosed <-chan *amqp.Error, cancelled <-chan string) (bool, error) {
 	for {
 		select {
@@ -261,12 +257,12 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 				if err := ch.Cancel(c.cfg.ConsumerTag, false); err != nil {
 					return false, fmt.Errorf("pause: %w", err)
 				}
-				c.log.Warn("consumption paused", "queue", c.cfg.ProcessingQueue())
-				c.drainAfterCancel(ctx, gen, msgs)
+				c.cfg.Log.Warn("consumption paused", "queue", c.cfg.ProcessingQueue())
+				c.drainAfterCancel(ctx, wrap, msgs)
 				return true, nil
 			}
 			if !p && msgs == nil {
-				c.log.Info("consumption resumed", "queue", c.cfg.ProcessingQueue())
+				c.cfg.Log.Info("consumption resumed", "queue", c.cfg.ProcessingQueue())
 				return true, nil
 			}
 		case d, ok := <-msgs:
@@ -276,7 +272,7 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 				continue
 			}
 			select {
-			case c.out <- c.wrap(d, gen):
+			case c.out <- wrap(d):
 			case <-ctx.Done():
 				// Not handed on: give it back right away.
 				_ = d.Reject(true)
@@ -289,7 +285,7 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 
 // drainAfterCancel forwards deliveries the broker sent before it processed
 // our basic.cancel, so none is left unacknowledged and forgotten.
-func (c *Consumer) drainAfterCancel(ctx context.Context, gen uint64, msgs <-chan amqp.Delivery) {
+func (c *Consumer) drainAfterCancel(ctx context.Context, wrap func(amqp.Delivery) *Delivery, msgs <-chan amqp.Delivery) {
 	timeout := time.After(2 * time.Second)
 	for {
 		select {
@@ -298,7 +294,7 @@ func (c *Consumer) drainAfterCancel(ctx context.Context, gen uint64, msgs <-chan
 				return
 			}
 			select {
-			case c.out <- c.wrap(d, gen):
+			case c.out <- wrap(d):
 			case <-ctx.Done():
 				_ = d.Reject(true)
 			}
@@ -332,31 +328,32 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 }
 
 // openConsumingChannel declares the reference topology, sets QoS and makes
-// the channel the current one. Its deliveries carry a context that ends
-// when channelDied is called: when the channel dies, not on a graceful stop
+// the channel the current one. wrap makes its deliveries, which carry a
+// context that ends when channelDied is called: when the channel dies, not on a graceful stop
 // (the channel then stays open to settle what is in flight). A delivery
 // still waiting for a child when its channel died has been redelivered by
 // the broker already and must not be started (the supervisor checks before
 // handing it to a child).
-func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (ch *amqp.Channel, gen uint64, channelDied func(), err error) {
+func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (ch *amqp.Channel, wrap func(amqp.Delivery) *Delivery, channelDied func(), err error) {
 	ch, err = conn.Channel()
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("open channel: %w", err)
+		return nil, nil, nil, fmt.Errorf("open channel: %w", err)
 	}
 	if err := declareTopology(ch, c.cfg); err != nil {
 		ch.Close()
-		return nil, 0, nil, err
+		return nil, nil, nil, err
 	}
 	if err := ch.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		ch.Close()
-		return nil, 0, nil, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
+		return nil, nil, nil, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
 	c.ch = ch
-	c.genCtx, channelDied = context.WithCancel(context.Background())
-	return ch, c.gen, channelDied, nil
+	gen := c.gen
+	genCtx, channelDied := context.WithCancel(context.Background())
+	return ch, func(d amqp.Delivery) *Delivery { return &Delivery{d: d, gen: gen, ctx: genCtx, c: c} }, channelDied, nil
 }
 
 // declareTopology declares exactly what the reference consumer declares —

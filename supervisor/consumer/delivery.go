@@ -46,13 +46,6 @@ type Delivery struct {
 	c   *Consumer
 }
 
-func (c *Consumer) wrap(d amqp.Delivery, gen uint64) *Delivery {
-	c.mu.Lock()
-	ctx := c.genCtx
-	c.mu.Unlock()
-	return &Delivery{d: d, gen: gen, ctx: ctx, c: c}
-}
-
 // Body is the message body.
 func (d *Delivery) Body() []byte { return d.d.Body }
 

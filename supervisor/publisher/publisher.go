@@ -24,6 +24,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
 // errUnroutable means the broker confirmed a mandatory message it could not
@@ -46,9 +48,8 @@ const defaultTimeout = 30 * time.Second
 // serialized: one is in flight at a time, which keeps the basic.return check
 // exact.
 type Publisher struct {
-	conn    func() (*amqp.Connection, error)
-	log     *slog.Logger
-	timeout time.Duration
+	conn func() (*amqp.Connection, error)
+	log  *slog.Logger
 
 	mu      sync.Mutex
 	ch      *amqp.Channel
@@ -58,10 +59,8 @@ type Publisher struct {
 // New returns a Publisher on the connection conn returns (called whenever a
 // channel has to be opened).
 func New(conn func() (*amqp.Connection, error), log *slog.Logger) *Publisher {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Publisher{conn: conn, log: log, timeout: defaultTimeout}
+	defaults.Nil(&log, slog.Default())
+	return &Publisher{conn: conn, log: log}
 }
 
 // OnConnection is New for a fixed connection (command-line tools).
@@ -118,7 +117,7 @@ func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publ
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
 	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, msg)
 	if err != nil {
