@@ -14,14 +14,15 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
-	"golang.org/x/sys/unix"
 
 	"github.com/pewstats/collector/protocol"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
 // PluginConfig says how to start `collector child` processes.
 type PluginConfig struct {
-	// Command builds the command that starts slot's child.
+	// Command builds the command that starts slot's child. Its
+	// SysProcAttr is the pool's to set (newProcRunner).
 	Command func(slot int) *exec.Cmd
 	// Reattach, if set, makes the pool use that one already running child
 	// (`collector child --debug-serve`) instead of starting any; the pool
@@ -34,9 +35,7 @@ type PluginConfig struct {
 // started from an OS thread locked for its whole life (procRunner), so that
 // Linux's Pdeathsig fires only when the parent dies.
 func Plugin(cfg PluginConfig) Starter {
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
+	defaults.Nil(&cfg.Log, slog.Default())
 	return func(ctx context.Context, slot int) (Child, error) { return startPlugin(ctx, cfg, slot) }
 }
 
@@ -85,9 +84,7 @@ func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error)
 		c.done = rn.Done()
 		fwd.log = log.With("pid", rn.pid)
 	} else {
-		if cfg.Reattach.Pid > 0 {
-			c.pid = cfg.Reattach.Pid
-		}
+		c.pid = cfg.Reattach.Pid // the child's own (collector child --debug-serve)
 		c.unwatch = make(chan struct{})
 		c.done = pollExited(client, c.unwatch)
 	}
@@ -133,17 +130,10 @@ func (c *pluginChild) Exit() (signal, status string) {
 	}
 	select {
 	case <-c.runner.Done():
+		return c.runner.exit()
 	default:
 		return "", "running"
 	}
-	if sig, ok := c.runner.Signaled(); ok {
-		// A label-friendly name: "SIGKILL", "SIGSEGV", not "killed".
-		signal = unix.SignalName(sig)
-		if signal == "" {
-			signal = fmt.Sprintf("SIG%d", int(sig))
-		}
-	}
-	return signal, c.runner.ExitDescription()
 }
 
 func (c *pluginChild) Kill() {

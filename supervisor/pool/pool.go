@@ -59,12 +59,8 @@ func (c *Config) defaults() {
 	defaults.Set(&c.memoryPoll, 250*time.Millisecond)
 	defaults.Set(&c.idleMemoryPoll, 5*time.Second)
 	defaults.Set(&c.MaxStartFailures, 8)
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = clock.Real
-	}
+	defaults.Nil(&c.Log, slog.Default())
+	defaults.Nil(&c.Clock, clock.Real)
 }
 
 // Pool is a fixed number of slots, each running one supervised child. Jobs
@@ -72,9 +68,7 @@ func (c *Config) defaults() {
 // its child is idle and alive.
 type Pool struct {
 	cfg     Config
-	clock   clock.Clock
 	restart backoff.Policy
-	log     *slog.Logger
 	slots   []*slot
 
 	jobs chan request // unbuffered: a send succeeds when an idle slot takes it
@@ -106,10 +100,8 @@ func New(cfg Config) *Pool {
 	cfg.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{
-		cfg: cfg, clock: cfg.Clock, log: cfg.Log,
-		restart: backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax, Jitter: 0.25},
-		jobs:    make(chan request),
-		stop:    ctx, cancel: cancel, kill: make(chan struct{}), fatal: make(chan error, 1),
+		cfg: cfg, restart: backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax, Jitter: 0.25},
+		jobs: make(chan request), stop: ctx, cancel: cancel, kill: make(chan struct{}), fatal: make(chan error, 1),
 	}
 	for n := 1; n <= cfg.Size; n++ {
 		p.slots = append(p.slots, &slot{n: n, p: p})
@@ -189,7 +181,7 @@ func (p *Pool) Size() int { return len(p.slots) }
 
 // Status reports every slot, in slot order.
 func (p *Pool) Status() []ChildStatus {
-	now := p.clock.Now()
+	now := p.cfg.Clock.Now()
 	out := make([]ChildStatus, 0, len(p.slots))
 	for _, s := range p.slots {
 		out = append(out, s.status(now))
@@ -199,19 +191,13 @@ func (p *Pool) Status() []ChildStatus {
 
 // Counts is how many slots are starting, idle and busy.
 func (p *Pool) Counts() (starting, idle, busy int) {
+	var n [3]int // by State
 	for _, s := range p.slots {
 		s.mu.Lock()
-		switch s.state {
-		case StateIdle:
-			idle++
-		case StateBusy:
-			busy++
-		default:
-			starting++
-		}
+		n[s.state]++
 		s.mu.Unlock()
 	}
-	return starting, idle, busy
+	return n[StateStarting], n[StateIdle], n[StateBusy]
 }
 
 // Alive is the number of children running (idle or busy).
@@ -235,31 +221,14 @@ func (p *Pool) Ping(ctx context.Context) error {
 	return errors.New("pool: no child alive")
 }
 
-func (p *Pool) startChild(slot int) (Child, error) {
-	ctx, cancel := context.WithTimeout(p.stop, p.cfg.startTimeout)
-	defer cancel()
-	return p.cfg.Start(ctx, slot)
-}
-
 func (p *Pool) stopped() bool { return p.stop.Err() != nil }
 
 // sleep waits d on the pool's clock; false if the pool stopped meanwhile.
 func (p *Pool) sleep(d time.Duration) bool {
 	select {
-	case <-p.clock.After(d):
+	case <-p.cfg.Clock.After(d):
 		return true
 	case <-p.stop.Done():
-		return false
-	}
-}
-
-// gone waits a moment for a child whose call failed to exit: a broken
-// connection with a live process behind it must be killed.
-func (p *Pool) gone(c Child) bool {
-	select {
-	case <-c.Done():
-		return true
-	case <-p.clock.After(2 * time.Second):
 		return false
 	}
 }
@@ -268,8 +237,4 @@ func (p *Pool) emit(e Event) {
 	if p.cfg.OnEvent != nil {
 		p.cfg.OnEvent(e)
 	}
-}
-
-func (p *Pool) fail(err error) {
-	p.fatalOnce.Do(func() { p.fatal <- err })
 }
