@@ -79,9 +79,8 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 	w.m.ConsumerPaused.Set(1)
 	w.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", failures)
 	for n := 1; ; n++ {
-		delay := w.probe.Delay(n)
 		select {
-		case <-w.clock.After(delay):
+		case <-w.clock.After(w.probe.Delay(n)):
 		case <-ctx.Done():
 			return // shutting down: nothing left to resume
 		}

@@ -95,15 +95,15 @@ func (h *handler) handle(d delivery) {
 	case err == nil:
 		h.m.ObserveResult(res)
 		h.settleResult(log, d, res, start)
-	case errors.As(err, &je):
+	case errors.As(err, &je) && je.Reason != pool.ReasonShutdown:
 		h.settleLost(log, d, je, attempt, start)
-	case d.Context().Err() != nil:
+	case je == nil && d.Context().Err() != nil:
 		// Its channel died while it waited for a child: the broker has it
 		// back (and may have redelivered it already). Starting it would run
 		// the match twice for one message.
 		h.m.Requeued.WithLabelValues("channel_closed").Inc()
 		log.Info("channel closed while the message waited for a child; not started, the broker redelivers it")
-	default: // the pool stopped before the job started: give it back untouched
+	default: // the pool stopped before or during the job: give it back uncounted
 		h.requeue(log, d, "shutdown")
 	}
 }
@@ -181,10 +181,6 @@ func (h *handler) settleTransient(log *slog.Logger, d delivery, res *protocol.Re
 
 // settleLost handles a job whose child died, hung or ran out of memory.
 func (h *handler) settleLost(log *slog.Logger, d delivery, je *pool.JobError, attempt int, start time.Time) {
-	if je.Reason == pool.ReasonShutdown {
-		h.requeue(log, d, "shutdown")
-		return
-	}
 	r := je.Reason.String() // never empty
 	errType := "Child" + strings.ToUpper(r[:1]) + r[1:]
 	h.m.WorkerErrors.WithLabelValues(metrics.WorkerType, errType).Inc()

@@ -61,19 +61,14 @@ func (c *Config) defaults() {
 	defaults.Set(&c.probeInterval, time.Second)
 	defaults.Set(&c.ShutdownGrace, 25*time.Second)
 	defaults.Set(&c.UnhealthyAfter, 5*time.Minute)
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = clock.Real
-	}
+	defaults.Nil(&c.Log, slog.Default())
+	defaults.Nil(&c.Clock, clock.Real)
 }
 
 // Supervisor runs the consumer, the pool, the database watch and the HTTP
 // endpoints as one group (Run).
 type Supervisor struct {
 	cfg  Config
-	log  *slog.Logger
 	m    *metrics.Metrics
 	pool *pool.Pool
 	cons *consumer.Consumer
@@ -87,7 +82,7 @@ type Supervisor struct {
 // New builds a supervisor; Run starts it.
 func New(cfg Config) *Supervisor {
 	cfg.defaults()
-	s := &Supervisor{cfg: cfg, log: cfg.Log, stopping: make(chan struct{})}
+	s := &Supervisor{cfg: cfg, stopping: make(chan struct{})}
 	s.m = metrics.New(cfg.WorkerID, cfg.MetricsAddr, cfg.Version)
 	s.m.ChildMemLimit.Set(float64(cfg.Pool.MaxChildMemory))
 
@@ -109,17 +104,17 @@ func New(cfg Config) *Supervisor {
 	s.cons = consumer.New(ac)
 
 	s.db = &dbWatch{ping: s.pool.Ping, pause: s.cons.Pause, resume: s.cons.Resume, m: s.m, log: cfg.Log, clock: cfg.Clock,
-		pauseReq: make(chan int, 1), probe: backoff.Policy{Base: cfg.probeInterval, Max: 30 * time.Second}}
+		pauseReq: make(chan int, 1), probe: backoff.Policy{Base: cfg.probeInterval, Max: 30 * time.Second},
+		resumed: func() { s.h.consecTransient.Store(0) }}
 	s.h = &handler{
 		cfg: cfg, jobs: s.pool, m: s.m, log: cfg.Log, clock: cfg.Clock, stopping: s.stopping,
 		transientHold: backoff.Policy{Base: 500 * time.Millisecond, Max: 30 * time.Second},
+		onTransient: func(consecutive int) {
+			if consecutive >= cfg.pauseAfter {
+				s.db.requestPause(consecutive)
+			}
+		},
 	}
-	s.h.onTransient = func(consecutive int) {
-		if consecutive >= cfg.pauseAfter {
-			s.db.requestPause(consecutive)
-		}
-	}
-	s.db.resumed = func() { s.h.consecTransient.Store(0) }
 	return s
 }
 
@@ -170,7 +165,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 		ln.Close()
 		return err
 	}
-	s.log.Info(fmt.Sprintf("[%s] Parallel telemetry processing worker initialized with %d worker processes", s.cfg.WorkerID, s.pool.Size()),
+	s.cfg.Log.Info(fmt.Sprintf("[%s] Parallel telemetry processing worker initialized with %d worker processes", s.cfg.WorkerID, s.pool.Size()),
 		"worker_id", s.cfg.WorkerID, "pool_size", s.pool.Size(), "prefetch", s.cfg.AMQP.Prefetch, "queue", s.cfg.AMQP.ProcessingQueue(), "metrics_addr", ln.Addr().String())
 
 	consumeCtx, stopConsuming := context.WithCancel(context.Background())
@@ -181,7 +176,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 		g.Add(func() error {
 			select {
 			case <-ctx.Done():
-				s.log.Info("shutdown requested: no new messages; letting in-flight jobs finish", "grace", s.cfg.ShutdownGrace.String(), "in_flight", s.inFlight.Load())
+				s.cfg.Log.Info("shutdown requested: no new messages; letting in-flight jobs finish", "grace", s.cfg.ShutdownGrace.String(), "in_flight", s.inFlight.Load())
 			case <-quit:
 			}
 			return nil
@@ -216,7 +211,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 		g.Add(func() error {
 			select {
 			case err := <-s.pool.Fatal():
-				s.log.Error("pool cannot keep children alive; exiting so the orchestrator replaces this process", "error", err.Error())
+				s.cfg.Log.Error("pool cannot keep children alive; exiting so the orchestrator replaces this process", "error", err.Error())
 				return err
 			case <-stopped:
 				return nil
@@ -246,9 +241,9 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	// Only now close the connection: everything is settled, and anything
 	// that was not returns to the queue.
 	if cerr := s.cons.Close(); cerr != nil {
-		s.log.Warn("closing RabbitMQ connection", "error", cerr.Error())
+		s.cfg.Log.Warn("closing RabbitMQ connection", "error", cerr.Error())
 	}
-	s.log.Info("supervisor stopped", "processed", s.h.ok.Load()+s.h.failed.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
+	s.cfg.Log.Info("supervisor stopped", "processed", s.h.ok.Load()+s.h.failed.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
 	return err
 }
 
@@ -261,7 +256,7 @@ func (s *Supervisor) drain(hardStop <-chan struct{}) {
 	go func() {
 		select {
 		case <-hardStop:
-			s.log.Warn("second signal: stopping now; unfinished messages are requeued")
+			s.cfg.Log.Warn("second signal: stopping now; unfinished messages are requeued")
 			cancel()
 		case <-grace.Done():
 		}
