@@ -42,20 +42,17 @@ func (f *logForwarder) emit(line []byte) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return
 	}
-	if line[0] == '{' {
-		var rec map[string]any
-		if err := json.Unmarshal(line, &rec); err == nil {
-			msg, _ := rec["msg"].(string)
-			level := parseLevel(rec["level"])
-			attrs := make([]slog.Attr, 0, len(rec))
-			for k, v := range rec {
-				if k != "msg" && k != "level" && k != "time" {
-					attrs = append(attrs, slog.Any(k, v))
-				}
+	var rec map[string]any
+	if line[0] == '{' && json.Unmarshal(line, &rec) == nil {
+		msg, _ := rec["msg"].(string)
+		attrs := make([]slog.Attr, 0, len(rec))
+		for k, v := range rec {
+			if k != "msg" && k != "level" && k != "time" {
+				attrs = append(attrs, slog.Any(k, v))
 			}
-			f.log.LogAttrs(context.Background(), level, msg, attrs...)
-			return
 		}
+		f.log.LogAttrs(context.Background(), parseLevel(rec["level"]), msg, attrs...)
+		return
 	}
 	f.log.LogAttrs(context.Background(), slog.LevelError, string(line), slog.Bool("raw_stderr", true))
 }

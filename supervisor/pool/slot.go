@@ -178,11 +178,11 @@ func (s *slot) runJob(c Child, req request) (Reason, bool) {
 	timeout := p.cfg.Clock.After(p.cfg.TaskTimeout)
 	poll, stopPoll := p.cfg.Clock.Ticker(p.cfg.memoryPoll)
 	defer stopPoll()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// runJob returns only once Process has: a limit ends the call by
+	// killing the child, not by cancelling it.
 	done := make(chan response, 1)
 	go func() {
-		res, err := c.Process(ctx, req.job)
+		res, err := c.Process(context.Background(), req.job)
 		done <- response{res, err}
 	}()
 	kill := p.kill
