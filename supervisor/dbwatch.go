@@ -9,7 +9,6 @@ import (
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
 	"github.com/pewstats/collector/supervisor/internal/outage"
-	"github.com/pewstats/collector/supervisor/metrics"
 )
 
 // dbWatch is the supervisor's view of the database, which it reaches only
@@ -22,7 +21,6 @@ type dbWatch struct {
 	pause   func() // stop consuming
 	resume  func() // consume again
 	resumed func() // reset the consecutive-failure count
-	m       *metrics.Metrics
 	log     *slog.Logger
 	clock   clock.Clock
 	probe   backoff.Policy
@@ -76,7 +74,6 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 	w.setReachable(false)
 	w.paused.Store(true)
 	w.pause()
-	w.m.ConsumerPaused.Set(1)
 	w.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", failures)
 	for n := 1; ; n++ {
 		select {
@@ -89,7 +86,6 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 			w.resumed()
 			w.setReachable(true)
 			w.paused.Store(false)
-			w.m.ConsumerPaused.Set(0)
 			w.resume()
 			w.log.Info("database reachable again; consumption resumed")
 			return

@@ -89,21 +89,13 @@ func New(cfg Config) *Supervisor {
 	pc := cfg.Pool
 	pc.Log, pc.Clock, pc.OnEvent = cfg.Log, cfg.Clock, s.poolEvent
 	s.pool = pool.New(pc)
-	s.m.WatchPool(s.pool.Counts)
 
 	ac := cfg.AMQP
 	ac.Log = cfg.Log
 	ac.OnReconnect = s.m.AMQPReconnects.Inc
-	ac.OnState = func(up bool) {
-		if up {
-			s.m.ConsumerUp.Set(1)
-		} else {
-			s.m.ConsumerUp.Set(0)
-		}
-	}
 	s.cons = consumer.New(ac)
 
-	s.db = &dbWatch{ping: s.pool.Ping, pause: s.cons.Pause, resume: s.cons.Resume, m: s.m, log: cfg.Log, clock: cfg.Clock,
+	s.db = &dbWatch{ping: s.pool.Ping, pause: s.cons.Pause, resume: s.cons.Resume, log: cfg.Log, clock: cfg.Clock,
 		pauseReq: make(chan int, 1), probe: backoff.Policy{Base: cfg.probeInterval, Max: 30 * time.Second},
 		resumed: func() { s.h.consecTransient.Store(0) }}
 	s.h = &handler{
@@ -115,6 +107,7 @@ func New(cfg Config) *Supervisor {
 			}
 		},
 	}
+	s.m.Watch(metrics.Live{PoolCounts: s.pool.Counts, InFlight: s.inFlight.Load, Consuming: s.cons.Consuming, Paused: s.db.paused.Load})
 	return s
 }
 
@@ -188,10 +181,9 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 			for d := range s.cons.Deliveries() {
 				handlers.Add(1)
 				s.inFlight.Add(1)
-				s.m.JobsInFlight.Inc()
 				go func() {
 					defer handlers.Done()
-					defer func() { s.inFlight.Add(-1); s.m.JobsInFlight.Dec() }()
+					defer s.inFlight.Add(-1)
 					s.h.handle(d)
 				}()
 			}

@@ -35,8 +35,6 @@ type Config struct {
 	Log                         *slog.Logger
 	// OnReconnect is called after every successful reconnect (metrics).
 	OnReconnect func()
-	// OnState is called with true when consuming, false when not.
-	OnState func(up bool)
 }
 
 // Queue names, as the reference builds them: {type}.{step}.{environment}.
@@ -153,7 +151,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	first := true
 	for ctx.Err() == nil {
 		err := c.session(ctx, &first, &attempt)
-		c.setConsuming(false)
+		c.consuming.Store(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -168,13 +166,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (c *Consumer) setConsuming(up bool) {
-	c.consuming.Store(up)
-	if c.cfg.OnState != nil {
-		c.cfg.OnState(up)
-	}
 }
 
 // session is one connection's life: connect, declare, consume until
@@ -210,16 +201,15 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 
 	for {
 		var msgs <-chan amqp.Delivery
-		if !c.paused.Load() {
+		paused := c.paused.Load()
+		if !paused {
 			msgs, err = ch.Consume(c.cfg.ProcessingQueue(), c.cfg.ConsumerTag, false, false, false, false, nil)
 			if err != nil {
 				return fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
 			}
-			c.setConsuming(true)
 			c.cfg.Log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
-		} else {
-			c.setConsuming(false)
 		}
+		c.consuming.Store(!paused)
 		resume, err := c.pump(ctx, ch, wrap, msgs, connClosed, chClosed, cancelled)
 		if err != nil || !resume {
 			return err
