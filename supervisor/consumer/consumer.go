@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,14 +29,16 @@ type Config struct {
 	Prefetch    int
 	// ConsumerTag identifies this consumer on the broker (e.g. WORKER_ID).
 	ConsumerTag string
-	// heartbeat is the AMQP heartbeat (default 10s).
-	heartbeat time.Duration
-	// reconnectBase/reconnectMax shape the reconnect backoff (1s / 30s).
-	reconnectBase, reconnectMax time.Duration
-	Log                         *slog.Logger
+	Log         *slog.Logger
 	// OnReconnect is called after every successful reconnect (metrics).
 	OnReconnect func()
 }
+
+// heartbeat is the AMQP heartbeat.
+const heartbeat = 10 * time.Second
+
+// reconnectBackoff shapes the waits between reconnect attempts.
+var reconnectBackoff = backoff.Policy{Base: time.Second, Max: 30 * time.Second, Jitter: 0.25}
 
 // Queue names, as the reference builds them: {type}.{step}.{environment}.
 func (c Config) ProcessingQueue() string { return "match.processing." + c.Environment }
@@ -89,10 +92,7 @@ type Consumer struct {
 // New creates a Consumer; Run connects it.
 func New(cfg Config) *Consumer {
 	defaults.Set(&cfg.Prefetch, 1)
-	defaults.Set(&cfg.heartbeat, 10*time.Second)
-	defaults.Set(&cfg.reconnectBase, time.Second)
-	defaults.Set(&cfg.reconnectMax, 30*time.Second)
-	defaults.Nil(&cfg.Log, slog.Default())
+	cfg.Log = cmp.Or(cfg.Log, slog.Default())
 	c := &Consumer{cfg: cfg, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
 	c.pub = publisher.New(c.currentConn, cfg.Log)
 	c.outage.Down(time.Now()) // not connected yet
@@ -147,16 +147,18 @@ func (c *Consumer) setPaused(p bool) {
 // still be settled; call Close after they are.
 func (c *Consumer) Run(ctx context.Context) error {
 	defer close(c.out)
-	attempt := 0
-	first := true
+	attempt, opened := 0, false // opened: a session has opened its channel
 	for ctx.Err() == nil {
-		err := c.session(ctx, &first, &attempt)
+		ok, err := c.session(ctx, opened)
+		if ok {
+			attempt, opened = 0, true
+		}
 		c.consuming.Store(false)
 		if ctx.Err() != nil {
 			return nil
 		}
 		attempt++
-		d := backoff.Policy{Base: c.cfg.reconnectBase, Max: c.cfg.reconnectMax, Jitter: 0.25}.Delay(attempt)
+		d := reconnectBackoff.Delay(attempt)
 		// session returns nil only when ctx has ended.
 		c.cfg.Log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", err.Error(), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
@@ -169,29 +171,28 @@ func (c *Consumer) Run(ctx context.Context) error {
 }
 
 // session is one connection's life: connect, declare, consume until
-// something closes or ctx ends.
-func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error {
+// something closes or ctx ends. It reports whether it got as far as
+// opening its channel; reconnect says an earlier session did.
+func (c *Consumer) session(ctx context.Context, reconnect bool) (bool, error) {
 	conn, err := c.ensureConn()
 	if err != nil {
-		return err
+		return false, err
 	}
 	ch, wrap, channelDied, err := c.openConsumingChannel(conn)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if ctx.Err() == nil {
 			channelDied()
 		}
 	}()
-	if !*first && c.cfg.OnReconnect != nil {
+	if reconnect && c.cfg.OnReconnect != nil {
 		c.cfg.OnReconnect()
 	}
-	if !*first {
+	if reconnect {
 		c.cfg.Log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
 	}
-	*first = false
-	*attempt = 0
 
 	// Dedicated drains: amqp091 sends on Notify channels synchronously and
 	// would deadlock if nobody read them.
@@ -205,14 +206,14 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 		if !paused {
 			msgs, err = ch.Consume(c.cfg.ProcessingQueue(), c.cfg.ConsumerTag, false, false, false, false, nil)
 			if err != nil {
-				return fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
+				return true, fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
 			}
 			c.cfg.Log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
 		}
 		c.consuming.Store(!paused)
 		resume, err := c.pump(ctx, ch, wrap, msgs, connClosed, chClosed, cancelled)
 		if err != nil || !resume {
-			return err
+			return true, err
 		}
 	}
 }
@@ -302,7 +303,7 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	}
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName("collector " + c.cfg.ConsumerTag)
-	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
+	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
 	if err != nil {
 		c.outage.Down(time.Now())
 		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)

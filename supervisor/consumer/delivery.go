@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -60,11 +61,7 @@ func (d *Delivery) Context() context.Context { return d.ctx }
 // Attempts is how many earlier deliveries of this message ended without a
 // result, from our header or, on a quorum queue, the broker's count.
 func (d *Delivery) Attempts() int {
-	n := headerInt(d.d.Headers, HeaderAttempts)
-	if dc := headerInt(d.d.Headers, HeaderDeliveryCount); dc > n {
-		n = dc
-	}
-	return n
+	return max(headerInt(d.d.Headers, HeaderAttempts), headerInt(d.d.Headers, HeaderDeliveryCount))
 }
 
 // BrokerCounts reports whether the broker counts redeliveries itself
@@ -189,13 +186,9 @@ func (d *Delivery) TransientAttempts() (int, time.Time) {
 }
 
 func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
-	ct := d.d.ContentType
-	if ct == "" {
-		ct = "application/json"
-	}
 	return amqp.Publishing{
 		Headers:      h,
-		ContentType:  ct,
+		ContentType:  cmp.Or(d.d.ContentType, "application/json"),
 		DeliveryMode: amqp.Persistent,
 		MessageId:    d.d.MessageId,
 		Timestamp:    d.d.Timestamp,

@@ -16,6 +16,7 @@
 package publisher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,8 +25,6 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
-
-	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
 // errUnroutable means the broker confirmed a mandatory message it could not
@@ -59,7 +58,7 @@ type Publisher struct {
 // New returns a Publisher on the connection conn returns (called whenever a
 // channel has to be opened).
 func New(conn func() (*amqp.Connection, error), log *slog.Logger) *Publisher {
-	defaults.Nil(&log, slog.Default())
+	log = cmp.Or(log, slog.Default())
 	return &Publisher{conn: conn, log: log}
 }
 
