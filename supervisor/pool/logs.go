@@ -71,12 +71,10 @@ func parseLevel(v any) slog.Level {
 	return l
 }
 
-// flush emits a trailing partial line.
+// flush emits a trailing partial line (emit ignores an empty one).
 func (f *logForwarder) flush() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.buf) > 0 {
-		f.emit(f.buf)
-		f.buf = nil
-	}
+	f.emit(f.buf)
+	f.buf = nil
 }

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 	"github.com/hashicorp/go-plugin/runner"
 
 	"github.com/pewstats/collector/protocol"
-	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
 // PluginConfig says how to start `collector child` processes.
@@ -35,7 +35,7 @@ type PluginConfig struct {
 // started from an OS thread locked for its whole life (procRunner), so that
 // Linux's Pdeathsig fires only when the parent dies.
 func Plugin(cfg PluginConfig) Starter {
-	defaults.Nil(&cfg.Log, slog.Default())
+	cfg.Log = cmp.Or(cfg.Log, slog.Default())
 	return func(ctx context.Context, slot int) (Child, error) { return startPlugin(ctx, cfg, slot) }
 }
 
@@ -164,12 +164,8 @@ func (c *pluginChild) Stop(ctx context.Context) {
 	})
 }
 
-func (c *pluginChild) RSS() (int64, error) {
-	if c.pid <= 0 {
-		return 0, fmt.Errorf("child pid unknown")
-	}
-	return readRSS(c.pid)
-}
+// RSS fails for an unknown pid (0): there is no /proc/0.
+func (c *pluginChild) RSS() (int64, error) { return readRSS(c.pid) }
 
 // pollExited turns go-plugin's Exited() into a channel for reattached
 // children, whose process we did not start and cannot wait on.

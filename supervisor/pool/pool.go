@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,16 @@ import (
 	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
 
+// startTimeout bounds a child's start and handshake.
+const startTimeout = 30 * time.Second
+
+// stopGrace is how long a child may take to exit when asked.
+const stopGrace = 5 * time.Second
+
+// healthyAfter: a child that dies idle sooner than this after its start is
+// restarted with backoff.
+const healthyAfter = 60 * time.Second
+
 // Config configures a Pool. Zero values mean the documented defaults.
 type Config struct {
 	// Size is the number of slots, each with one child.
@@ -22,10 +33,6 @@ type Config struct {
 	Start Starter
 	// TaskTimeout bounds one job (default 5m); the child is killed.
 	TaskTimeout time.Duration
-	// startTimeout bounds a child's start and handshake (default 30s).
-	startTimeout time.Duration
-	// stopGrace is how long a child may take to exit when asked (default 5s).
-	stopGrace time.Duration
 	// MaxChildMemory is the RSS limit of a child in bytes (0 = none).
 	MaxChildMemory int64
 	// MaxTasksPerChild retires a child after that many jobs (0 = never).
@@ -33,9 +40,6 @@ type Config struct {
 	// BackoffBase/BackoffMax shape restart delays (defaults 250ms / 30s,
 	// ±25% jitter).
 	BackoffBase, BackoffMax time.Duration
-	// healthyAfter: a child that dies idle sooner than this after its start
-	// is restarted with backoff (default 60s).
-	healthyAfter time.Duration
 	// MaxStartFailures in a row on one slot is a restart storm (default 8).
 	MaxStartFailures int
 	// memoryPoll is how often a busy child's RSS is read (default 250ms);
@@ -51,16 +55,16 @@ type Config struct {
 func (c *Config) defaults() {
 	defaults.Set(&c.Size, 1)
 	defaults.Set(&c.TaskTimeout, 5*time.Minute)
-	defaults.Set(&c.startTimeout, 30*time.Second)
-	defaults.Set(&c.stopGrace, 5*time.Second)
 	defaults.Set(&c.BackoffBase, 250*time.Millisecond)
 	defaults.Set(&c.BackoffMax, 30*time.Second)
-	defaults.Set(&c.healthyAfter, 60*time.Second)
 	defaults.Set(&c.memoryPoll, 250*time.Millisecond)
 	defaults.Set(&c.idleMemoryPoll, 5*time.Second)
 	defaults.Set(&c.MaxStartFailures, 8)
-	defaults.Nil(&c.Log, slog.Default())
-	defaults.Nil(&c.Clock, clock.Real)
+	if c.OnEvent == nil {
+		c.OnEvent = func(Event) {}
+	}
+	c.Log = cmp.Or(c.Log, slog.Default())
+	c.Clock = cmp.Or(c.Clock, clock.Real)
 }
 
 // Pool is a fixed number of slots, each running one supervised child. Jobs
@@ -230,11 +234,5 @@ func (p *Pool) sleep(d time.Duration) bool {
 		return true
 	case <-p.stop.Done():
 		return false
-	}
-}
-
-func (p *Pool) emit(e Event) {
-	if p.cfg.OnEvent != nil {
-		p.cfg.OnEvent(e)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"syscall"
 
-	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,8 +32,6 @@ type procRunner struct {
 	waitErr error
 	state   *os.ProcessState
 }
-
-var _ runner.Runner = (*procRunner)(nil)
 
 func newProcRunner(cmd *exec.Cmd) (*procRunner, error) {
 	// Own process group (Setpgid): a terminal's Ctrl-C goes to the parent

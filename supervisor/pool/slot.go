@@ -48,13 +48,13 @@ func (s *slot) serve(first chan<- error) {
 	}
 	defer report(ErrClosed)
 	for !p.stopped() {
-		ctx, cancel := context.WithTimeout(p.stop, p.cfg.startTimeout)
+		ctx, cancel := context.WithTimeout(p.stop, startTimeout)
 		c, err := p.cfg.Start(ctx, s.n)
 		cancel()
 		if err != nil {
 			startFailures++
 			report(err)
-			p.emit(Event{Kind: EventStartFailed, Slot: s.n, Err: err})
+			p.cfg.OnEvent(Event{Kind: EventStartFailed, Slot: s.n})
 			p.cfg.Log.Error("child failed to start", "child", s.n, "attempt", startFailures, "error", err.Error())
 			// Only children that cannot start (or answer the handshake)
 			// are a storm: this slot cannot run anything.
@@ -72,13 +72,12 @@ func (s *slot) serve(first chan<- error) {
 		report(nil)
 		started := p.cfg.Clock.Now()
 		s.update(func() { s.child, s.started, s.jobs, s.rss, s.state = c, started, 0, 0, StateIdle })
-		p.emit(Event{Kind: EventStarted, Slot: s.n, PID: c.PID()})
 		p.cfg.Log.Info("child started", "child", s.n, "pid", c.PID())
 
 		ev := s.run(c)
 
 		// Release what is left of the child (a dead one returns at once).
-		stopCtx, cancel := context.WithTimeout(context.Background(), p.cfg.stopGrace)
+		stopCtx, cancel := context.WithTimeout(context.Background(), stopGrace)
 		c.Stop(stopCtx)
 		cancel()
 		s.update(func() {
@@ -87,14 +86,14 @@ func (s *slot) serve(first chan<- error) {
 				s.restarts++
 			}
 		})
-		p.emit(ev)
+		p.cfg.OnEvent(ev)
 		if ev.Reason == ReasonShutdown {
 			return
 		}
 		// A child killed by its job (crash, timeout, memory) is replaced at
 		// once: the job was at fault. One that dies idle soon after it
 		// started is restarted with backoff, so a crash loop does not spin.
-		if !ev.Busy && ev.Reason != ReasonRecycled && p.cfg.Clock.Now().Sub(started) < p.cfg.healthyAfter {
+		if !ev.Busy && ev.Reason != ReasonRecycled && p.cfg.Clock.Now().Sub(started) < healthyAfter {
 			idleDeaths++
 			if !p.sleep(p.restart.Delay(idleDeaths)) {
 				return
@@ -242,7 +241,7 @@ func (s *slot) overMemory(c Child, busy bool) bool {
 		return false
 	}
 	s.update(func() { s.rss = rss })
-	p.emit(Event{Kind: EventRSS, Slot: s.n, PID: c.PID(), RSS: rss})
+	p.cfg.OnEvent(Event{Kind: EventRSS, Slot: s.n, PID: c.PID(), RSS: rss})
 	if p.cfg.MaxChildMemory <= 0 || rss <= p.cfg.MaxChildMemory {
 		return false
 	}

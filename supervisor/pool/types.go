@@ -81,8 +81,7 @@ var ErrRestartStorm = errors.New("pool: children keep failing to start")
 type EventKind uint8
 
 const (
-	EventStarted     EventKind = iota + 1 // a child is up (PID)
-	EventStartFailed                      // a start failed (Err)
+	EventStartFailed EventKind = iota + 1 // a start failed
 	EventExited                           // a child went (Reason, Signal)
 	EventRSS                              // a child's memory was sampled (RSS)
 )
@@ -96,7 +95,6 @@ type Event struct {
 	Reason Reason // EventExited
 	Signal string // EventExited: the signal that killed it, if any
 	Busy   bool   // EventExited: it was running a job
-	Err    error  // EventStartFailed
 	RSS    int64  // EventRSS
 }
 
