@@ -292,10 +292,7 @@ func peekMatchID(body []byte) string {
 	if json.Unmarshal(body, &m) != nil || m.MatchID == nil {
 		return "unknown"
 	}
-	if s, ok := m.MatchID.(string); ok && s != "" {
-		return s
-	}
-	return fmt.Sprint(m.MatchID)
+	return fmt.Sprint(m.MatchID) // a string as it is
 }
 
 func jobID(d delivery) string {

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,8 +62,8 @@ func (c *Config) defaults() {
 	defaults.Set(&c.probeInterval, time.Second)
 	defaults.Set(&c.ShutdownGrace, 25*time.Second)
 	defaults.Set(&c.UnhealthyAfter, 5*time.Minute)
-	defaults.Nil(&c.Log, slog.Default())
-	defaults.Nil(&c.Clock, clock.Real)
+	c.Log = cmp.Or(c.Log, slog.Default())
+	c.Clock = cmp.Or(c.Clock, clock.Real)
 }
 
 // Supervisor runs the consumer, the pool, the database watch and the HTTP

@@ -170,17 +170,15 @@ func (m *Metrics) ObserveResult(r *protocol.Result) {
 	for k, v := range r.EventsExtracted {
 		m.eventsExtracted.WithLabelValues(k).Add(float64(v))
 	}
+	written := m.rowsWritten
 	if len(r.Reprocessed) > 0 {
-		for k, v := range r.Rows {
-			m.rowsReplaced.WithLabelValues(k, "written").Add(float64(v))
-		}
+		written = m.rowsReplaced.MustCurryWith(prometheus.Labels{"action": "written"})
 		for k, v := range r.RowsDeleted {
 			m.rowsReplaced.WithLabelValues(k, "deleted").Add(float64(v))
 		}
-	} else {
-		for k, v := range r.Rows {
-			m.rowsWritten.WithLabelValues(k).Add(float64(v))
-		}
+	}
+	for k, v := range r.Rows {
+		written.WithLabelValues(k).Add(float64(v))
 	}
 	for k, d := range r.TableDurations {
 		m.dbOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())

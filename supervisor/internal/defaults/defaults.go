@@ -11,11 +11,3 @@ func Set[T int | int64 | time.Duration](v *T, def T) {
 		*v = def
 	}
 }
-
-// Nil sets *v to def if it is nil (a logger, a clock).
-func Nil[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
-}
