@@ -9,7 +9,6 @@ import (
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
 	"github.com/pewstats/collector/supervisor/internal/outage"
-	"github.com/pewstats/collector/supervisor/metrics"
 )
 
 // dbWatch is the supervisor's view of the database, which it reaches only
@@ -22,32 +21,22 @@ type dbWatch struct {
 	pause   func() // stop consuming
 	resume  func() // consume again
 	resumed func() // reset the consecutive-failure count
-	m       *metrics.Metrics
 	log     *slog.Logger
 	clock   clock.Clock
 	probe   backoff.Policy
 
-	pauseReq  chan int // consecutive transient failures that asked for a pause
-	reachable atomic.Bool
-	paused    atomic.Bool
-	outage    outage.Tracker
+	pauseReq chan int // consecutive transient failures that asked for a pause
+	paused   atomic.Bool
+	// outage is what the last check found (reachable while Ok).
+	outage outage.Tracker
 }
 
 // setReachable records what the last check found.
-func (w *dbWatch) setReachable(up bool) {
-	w.reachable.Store(up)
-	w.outage.Set(up, w.clock.Now())
-}
+func (w *dbWatch) setReachable(up bool) { w.outage.Set(up, w.clock.Now()) }
 
 // unreachable is how long the database has been unreachable (0 while it
 // answers).
 func (w *dbWatch) unreachable() time.Duration { return w.outage.For(w.clock.Now()) }
-
-func newDBWatch(ping func(context.Context) error, probeInterval time.Duration) *dbWatch {
-	w := &dbWatch{ping: ping, pauseReq: make(chan int, 1), probe: backoff.Policy{Base: probeInterval, Max: 30 * time.Second}}
-	w.reachable.Store(true)
-	return w
-}
 
 // requestPause asks run to pause and probe; it never blocks.
 func (w *dbWatch) requestPause(failures int) {
@@ -85,12 +74,10 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 	w.setReachable(false)
 	w.paused.Store(true)
 	w.pause()
-	w.m.ConsumerPaused.Set(1)
 	w.log.Error("pausing consumption after consecutive transient failures; probing the database", "failures", failures)
 	for n := 1; ; n++ {
-		delay := w.probe.Delay(n)
 		select {
-		case <-w.clock.After(delay):
+		case <-w.clock.After(w.probe.Delay(n)):
 		case <-ctx.Done():
 			return // shutting down: nothing left to resume
 		}
@@ -99,7 +86,6 @@ func (w *dbWatch) pauseAndProbe(ctx context.Context, failures int) {
 			w.resumed()
 			w.setReachable(true)
 			w.paused.Store(false)
-			w.m.ConsumerPaused.Set(0)
 			w.resume()
 			w.log.Info("database reachable again; consumption resumed")
 			return

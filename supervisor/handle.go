@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -63,8 +64,8 @@ type handler struct {
 	// (the supervisor pauses consumption and probes the database).
 	onTransient func(consecutive int)
 
-	consecTransient  atomic.Int32
-	done, ok, failed atomic.Int64
+	consecTransient atomic.Int32
+	ok, failed      atomic.Int64
 }
 
 // handle runs one delivery to its final disposition.
@@ -74,17 +75,17 @@ func (h *handler) handle(d delivery) {
 	matchID := peekMatchID(body)
 	log := h.log.With("match_id", matchID)
 
-	// A body past the limit would not fit the gRPC message to a child,
-	// which would fail the call and cost the child as if it had crashed.
-	if len(body) > protocol.MaxMessageBytes {
-		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError",
-			Error:    fmt.Sprintf("message body is %d bytes, over the %d-byte limit for a queue message", len(body), protocol.MaxMessageBytes),
-			Attempts: d.Attempts() + 1, MatchID: matchID})
-		return
+	invalid := ""
+	switch {
+	case len(body) > protocol.MaxMessageBytes:
+		// It would not fit the gRPC message to a child, which would fail
+		// the call and cost the child as if it had crashed.
+		invalid = fmt.Sprintf("message body is %d bytes, over the %d-byte limit for a queue message", len(body), protocol.MaxMessageBytes)
+	case !json.Valid(body):
+		invalid = "message body is not valid JSON"
 	}
-	if !json.Valid(body) {
-		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError",
-			Error: "message body is not valid JSON", Attempts: d.Attempts() + 1, MatchID: matchID})
+	if invalid != "" {
+		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "invalid_message", ErrorType: "ValidationError", Error: invalid, MatchID: matchID})
 		return
 	}
 	attempt := d.Attempts() + 1
@@ -94,15 +95,15 @@ func (h *handler) handle(d delivery) {
 	case err == nil:
 		h.m.ObserveResult(res)
 		h.settleResult(log, d, res, start)
-	case errors.As(err, &je):
+	case errors.As(err, &je) && je.Reason != pool.ReasonShutdown:
 		h.settleLost(log, d, je, attempt, start)
-	case d.Context().Err() != nil:
+	case je == nil && d.Context().Err() != nil:
 		// Its channel died while it waited for a child: the broker has it
 		// back (and may have redelivered it already). Starting it would run
 		// the match twice for one message.
 		h.m.Requeued.WithLabelValues("channel_closed").Inc()
 		log.Info("channel closed while the message waited for a child; not started, the broker redelivers it")
-	default: // the pool stopped before the job started: give it back untouched
+	default: // the pool stopped before or during the job: give it back uncounted
 		h.requeue(log, d, "shutdown")
 	}
 }
@@ -115,28 +116,23 @@ func (h *handler) settleResult(log *slog.Logger, d delivery, res *protocol.Resul
 			// Redelivery is harmless: the rows are committed with their flags.
 			h.settleError(log, err)
 		}
-		status := "success"
-		if res.Outcome == protocol.OutcomeSkipped {
-			status = "skipped"
-		}
 		dur := h.clock.Now().Sub(start)
-		h.m.CountProcessed(isReprocess(d.Body()), status)
+		h.m.CountProcessed(isReprocess(d.Body()), res.Outcome.String()) // success, skipped
 		h.m.TelemetryDuration.Observe(dur.Seconds())
 		h.m.ObserveMessage("success", dur)
-		h.done.Add(1)
 		h.ok.Add(1)
 		log.Info(fmt.Sprintf("[%s] Successfully processed match %s in %.2fs", h.cfg.WorkerID, res.MatchID, dur.Seconds()),
 			"outcome", res.Outcome.String(), "skip_reason", res.SkipReason, "rows", res.Rows,
 			"read_ms", ms(res.Timings.Read), "extract_ms", ms(res.Timings.Extract), "store_ms", ms(res.Timings.Store), "child_total_ms", ms(res.Timings.Total))
 	case protocol.OutcomePermanent:
 		h.consecTransient.Store(0)
-		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "permanent", ErrorType: res.ErrorType, Error: res.ErrorMessage, MatchID: res.MatchID})
 	case protocol.OutcomeUnknownMatch:
 		// Not in the database: parked in the failed queue with its own
 		// reason, to be requeued (collector failed --requeue) once discovery
 		// has stored the match.
 		h.consecTransient.Store(0)
-		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "unknown_match", ErrorType: res.ErrorType, Error: res.ErrorMessage, Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "unknown_match", ErrorType: res.ErrorType, Error: res.ErrorMessage, MatchID: res.MatchID})
 	default: // transient, or an outcome this parent does not know
 		h.settleTransient(log, d, res, start)
 	}
@@ -161,8 +157,8 @@ func (h *handler) settleTransient(log *slog.Logger, d delivery, res *protocol.Re
 	if n >= h.cfg.MaxTransientAttempts || now.Sub(first) >= h.cfg.MaxTransientAge {
 		h.consecTransient.Store(0)
 		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: "transient_exhausted", ErrorType: res.ErrorType,
-			Error:    fmt.Sprintf("%d transient failures since %s (limits: %d, %s); last: %s", n, first.UTC().Format(time.RFC3339), h.cfg.MaxTransientAttempts, h.cfg.MaxTransientAge, res.ErrorMessage),
-			Attempts: d.Attempts() + 1, MatchID: res.MatchID})
+			Error:   fmt.Sprintf("%d transient failures since %s (limits: %d, %s); last: %s", n, first.UTC().Format(time.RFC3339), h.cfg.MaxTransientAttempts, h.cfg.MaxTransientAge, res.ErrorMessage),
+			MatchID: res.MatchID})
 		return
 	}
 	h.m.WorkerErrors.WithLabelValues(metrics.WorkerType, res.ErrorType).Inc()
@@ -185,15 +181,11 @@ func (h *handler) settleTransient(log *slog.Logger, d delivery, res *protocol.Re
 
 // settleLost handles a job whose child died, hung or ran out of memory.
 func (h *handler) settleLost(log *slog.Logger, d delivery, je *pool.JobError, attempt int, start time.Time) {
-	if je.Reason == pool.ReasonShutdown {
-		h.requeue(log, d, "shutdown")
-		return
-	}
-	errType := "Child" + titleCase(je.Reason.String())
+	r := je.Reason.String() // never empty
+	errType := "Child" + strings.ToUpper(r[:1]) + r[1:]
 	h.m.WorkerErrors.WithLabelValues(metrics.WorkerType, errType).Inc()
 	if attempt >= h.cfg.MaxAttempts {
-		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: je.Reason.String(), ErrorType: errType,
-			Error: je.Error(), Attempts: attempt, MatchID: peekMatchID(d.Body())})
+		h.deadLetter(log, d, start, consumer.FailureInfo{Reason: je.Reason.String(), ErrorType: errType, Error: je.Error()})
 		return
 	}
 	log.Warn("child lost its job; message will run again", "reason", je.Reason.String(), "attempt", attempt, "child", je.Slot, "pid", je.PID, "detail", je.Detail)
@@ -239,7 +231,7 @@ func (h *handler) requeue(log *slog.Logger, d delivery, reason string) {
 }
 
 func (h *handler) deadLetter(log *slog.Logger, d delivery, start time.Time, f consumer.FailureInfo) {
-	f.WorkerID = h.cfg.WorkerID
+	f.WorkerID, f.Attempts = h.cfg.WorkerID, d.Attempts()+1 // this delivery included
 	re := isReprocess(d.Body())
 	if re {
 		f.Reason = reprocessReason(f.Reason)
@@ -276,7 +268,6 @@ func (h *handler) deadLetter(log *slog.Logger, d delivery, start time.Time, f co
 	h.m.DeadLettered.WithLabelValues(f.Reason).Inc()
 	h.m.CountProcessed(re, "failed")
 	h.m.ObserveMessage("failed", dur)
-	h.done.Add(1)
 	h.failed.Add(1)
 	log.Error(fmt.Sprintf("[%s] Failed to process match %s: %s", h.cfg.WorkerID, f.MatchID, f.Error),
 		"reason", f.Reason, "error_type", f.ErrorType, "attempts", f.Attempts, "failed_queue", h.cfg.AMQP.FailedQueue())
@@ -301,10 +292,7 @@ func peekMatchID(body []byte) string {
 	if json.Unmarshal(body, &m) != nil || m.MatchID == nil {
 		return "unknown"
 	}
-	if s, ok := m.MatchID.(string); ok && s != "" {
-		return s
-	}
-	return fmt.Sprint(m.MatchID)
+	return fmt.Sprint(m.MatchID) // a string as it is
 }
 
 func jobID(d delivery) string {
@@ -314,11 +302,4 @@ func jobID(d delivery) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func titleCase(s string) string {
-	if s == "" {
-		return s
-	}
-	return string(s[0]-32) + s[1:]
 }

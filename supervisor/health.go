@@ -28,13 +28,14 @@ type Readiness struct {
 
 // Readiness: broker connected, at least one child alive, database reachable.
 func (s *Supervisor) Readiness() Readiness {
+	_, idle, busy := s.pool.Counts()
 	r := Readiness{
 		BrokerUp:      s.cons.Connected(),
 		Consuming:     s.cons.Consuming(),
-		ChildrenAlive: s.pool.Alive(),
-		ChildrenBusy:  s.pool.Busy(),
+		ChildrenAlive: idle + busy,
+		ChildrenBusy:  busy,
 		PoolSize:      s.pool.Size(),
-		DatabaseOK:    s.db.reachable.Load(),
+		DatabaseOK:    s.db.outage.Ok(),
 		InFlight:      s.inFlight.Load(),
 	}
 	switch {

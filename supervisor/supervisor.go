@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 	"github.com/pewstats/collector/supervisor/metrics"
 	"github.com/pewstats/collector/supervisor/pool"
 )
@@ -53,40 +55,21 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 2
-	}
-	if c.MaxTransientAttempts <= 0 {
-		c.MaxTransientAttempts = 10
-	}
-	if c.MaxTransientAge <= 0 {
-		c.MaxTransientAge = time.Hour
-	}
-	if c.pauseAfter <= 0 {
-		c.pauseAfter = 3
-	}
-	if c.probeInterval <= 0 {
-		c.probeInterval = time.Second
-	}
-	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = 25 * time.Second
-	}
-	if c.UnhealthyAfter <= 0 {
-		c.UnhealthyAfter = 5 * time.Minute
-	}
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = clock.Real
-	}
+	defaults.Set(&c.MaxAttempts, 2)
+	defaults.Set(&c.MaxTransientAttempts, 10)
+	defaults.Set(&c.MaxTransientAge, time.Hour)
+	defaults.Set(&c.pauseAfter, 3)
+	defaults.Set(&c.probeInterval, time.Second)
+	defaults.Set(&c.ShutdownGrace, 25*time.Second)
+	defaults.Set(&c.UnhealthyAfter, 5*time.Minute)
+	c.Log = cmp.Or(c.Log, slog.Default())
+	c.Clock = cmp.Or(c.Clock, clock.Real)
 }
 
 // Supervisor runs the consumer, the pool, the database watch and the HTTP
 // endpoints as one group (Run).
 type Supervisor struct {
 	cfg  Config
-	log  *slog.Logger
 	m    *metrics.Metrics
 	pool *pool.Pool
 	cons *consumer.Consumer
@@ -94,47 +77,38 @@ type Supervisor struct {
 	h    *handler
 
 	inFlight atomic.Int64
-	listener net.Listener
 	stopping chan struct{} // closed when shutdown begins
 }
 
 // New builds a supervisor; Run starts it.
 func New(cfg Config) *Supervisor {
 	cfg.defaults()
-	s := &Supervisor{cfg: cfg, log: cfg.Log, stopping: make(chan struct{})}
+	s := &Supervisor{cfg: cfg, stopping: make(chan struct{})}
 	s.m = metrics.New(cfg.WorkerID, cfg.MetricsAddr, cfg.Version)
 	s.m.ChildMemLimit.Set(float64(cfg.Pool.MaxChildMemory))
 
 	pc := cfg.Pool
 	pc.Log, pc.Clock, pc.OnEvent = cfg.Log, cfg.Clock, s.poolEvent
 	s.pool = pool.New(pc)
-	s.m.WatchPool(s.pool.Counts)
 
 	ac := cfg.AMQP
 	ac.Log = cfg.Log
 	ac.OnReconnect = s.m.AMQPReconnects.Inc
-	ac.OnState = func(up bool) {
-		if up {
-			s.m.ConsumerUp.Set(1)
-		} else {
-			s.m.ConsumerUp.Set(0)
-		}
-	}
 	s.cons = consumer.New(ac)
 
-	s.db = newDBWatch(s.pool.Ping, cfg.probeInterval)
-	s.db.pause, s.db.resume = s.cons.Pause, s.cons.Resume
-	s.db.m, s.db.log, s.db.clock = s.m, cfg.Log, cfg.Clock
+	s.db = &dbWatch{ping: s.pool.Ping, pause: s.cons.Pause, resume: s.cons.Resume, log: cfg.Log, clock: cfg.Clock,
+		pauseReq: make(chan int, 1), probe: backoff.Policy{Base: cfg.probeInterval, Max: 30 * time.Second},
+		resumed: func() { s.h.consecTransient.Store(0) }}
 	s.h = &handler{
 		cfg: cfg, jobs: s.pool, m: s.m, log: cfg.Log, clock: cfg.Clock, stopping: s.stopping,
 		transientHold: backoff.Policy{Base: 500 * time.Millisecond, Max: 30 * time.Second},
+		onTransient: func(consecutive int) {
+			if consecutive >= cfg.pauseAfter {
+				s.db.requestPause(consecutive)
+			}
+		},
 	}
-	s.h.onTransient = func(consecutive int) {
-		if consecutive >= cfg.pauseAfter {
-			s.db.requestPause(consecutive)
-		}
-	}
-	s.db.resumed = func() { s.h.consecTransient.Store(0) }
+	s.m.Watch(metrics.Live{PoolCounts: s.pool.Counts, InFlight: s.inFlight.Load, Consuming: s.cons.Consuming, Paused: s.db.paused.Load})
 	return s
 }
 
@@ -152,9 +126,6 @@ func (s *Supervisor) poolEvent(e pool.Event) {
 		s.m.SetRSS(e.Slot, e.RSS)
 	}
 }
-
-// Metrics exposes the registry (tests).
-func (s *Supervisor) Metrics() *metrics.Metrics { return s.m }
 
 // Run runs the supervisor until ctx ends (then a graceful shutdown, and
 // nil) or the pool can no longer run children (an error: exit non-zero so
@@ -182,14 +153,13 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	if err != nil {
 		return fmt.Errorf("listen on metrics address %s: %w", s.cfg.MetricsAddr, err)
 	}
-	s.listener = ln
 	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 5 * time.Second}
 	if err := s.pool.Start(ctx); err != nil {
 		s.pool.Shutdown(context.Background())
 		ln.Close()
 		return err
 	}
-	s.log.Info(fmt.Sprintf("[%s] Parallel telemetry processing worker initialized with %d worker processes", s.cfg.WorkerID, s.pool.Size()),
+	s.cfg.Log.Info(fmt.Sprintf("[%s] Parallel telemetry processing worker initialized with %d worker processes", s.cfg.WorkerID, s.pool.Size()),
 		"worker_id", s.cfg.WorkerID, "pool_size", s.pool.Size(), "prefetch", s.cfg.AMQP.Prefetch, "queue", s.cfg.AMQP.ProcessingQueue(), "metrics_addr", ln.Addr().String())
 
 	consumeCtx, stopConsuming := context.WithCancel(context.Background())
@@ -200,7 +170,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 		g.Add(func() error {
 			select {
 			case <-ctx.Done():
-				s.log.Info("shutdown requested: no new messages; letting in-flight jobs finish", "grace", s.cfg.ShutdownGrace.String(), "in_flight", s.inFlight.Load())
+				s.cfg.Log.Info("shutdown requested: no new messages; letting in-flight jobs finish", "grace", s.cfg.ShutdownGrace.String(), "in_flight", s.inFlight.Load())
 			case <-quit:
 			}
 			return nil
@@ -212,10 +182,9 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 			for d := range s.cons.Deliveries() {
 				handlers.Add(1)
 				s.inFlight.Add(1)
-				s.m.JobsInFlight.Inc()
 				go func() {
 					defer handlers.Done()
-					defer func() { s.inFlight.Add(-1); s.m.JobsInFlight.Dec() }()
+					defer s.inFlight.Add(-1)
 					s.h.handle(d)
 				}()
 			}
@@ -235,7 +204,7 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 		g.Add(func() error {
 			select {
 			case err := <-s.pool.Fatal():
-				s.log.Error("pool cannot keep children alive; exiting so the orchestrator replaces this process", "error", err.Error())
+				s.cfg.Log.Error("pool cannot keep children alive; exiting so the orchestrator replaces this process", "error", err.Error())
 				return err
 			case <-stopped:
 				return nil
@@ -265,9 +234,9 @@ func (s *Supervisor) Run(ctx context.Context, hardStop <-chan struct{}) error {
 	// Only now close the connection: everything is settled, and anything
 	// that was not returns to the queue.
 	if cerr := s.cons.Close(); cerr != nil {
-		s.log.Warn("closing RabbitMQ connection", "error", cerr.Error())
+		s.cfg.Log.Warn("closing RabbitMQ connection", "error", cerr.Error())
 	}
-	s.log.Info("supervisor stopped", "processed", s.h.done.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
+	s.cfg.Log.Info("supervisor stopped", "processed", s.h.ok.Load()+s.h.failed.Load(), "succeeded", s.h.ok.Load(), "failed", s.h.failed.Load())
 	return err
 }
 
@@ -280,7 +249,7 @@ func (s *Supervisor) drain(hardStop <-chan struct{}) {
 	go func() {
 		select {
 		case <-hardStop:
-			s.log.Warn("second signal: stopping now; unfinished messages are requeued")
+			s.cfg.Log.Warn("second signal: stopping now; unfinished messages are requeued")
 			cancel()
 		case <-grace.Done():
 		}

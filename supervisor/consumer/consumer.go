@@ -1,6 +1,7 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/pewstats/collector/supervisor/internal/backoff"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 	"github.com/pewstats/collector/supervisor/internal/outage"
 	"github.com/pewstats/collector/supervisor/publisher"
 )
@@ -27,16 +29,16 @@ type Config struct {
 	Prefetch    int
 	// ConsumerTag identifies this consumer on the broker (e.g. WORKER_ID).
 	ConsumerTag string
-	// heartbeat is the AMQP heartbeat (default 10s).
-	heartbeat time.Duration
-	// reconnectBase/reconnectMax shape the reconnect backoff (1s / 30s).
-	reconnectBase, reconnectMax time.Duration
-	Log                         *slog.Logger
+	Log         *slog.Logger
 	// OnReconnect is called after every successful reconnect (metrics).
 	OnReconnect func()
-	// OnState is called with true when consuming, false when not.
-	OnState func(up bool)
 }
+
+// heartbeat is the AMQP heartbeat.
+const heartbeat = 10 * time.Second
+
+// reconnectBackoff shapes the waits between reconnect attempts.
+var reconnectBackoff = backoff.Policy{Base: time.Second, Max: 30 * time.Second, Jitter: 0.25}
 
 // Queue names, as the reference builds them: {type}.{step}.{environment}.
 func (c Config) ProcessingQueue() string { return "match.processing." + c.Environment }
@@ -71,18 +73,16 @@ var ErrStale = errors.New("consumer: delivery belongs to a closed channel; the b
 // Consumer consumes the processing queue and publishes to the failed queue.
 type Consumer struct {
 	cfg Config
-	log *slog.Logger
 	out chan *Delivery
 
-	mu     sync.Mutex
-	conn   *amqp.Connection
-	ch     *amqp.Channel        // consuming channel
-	gen    uint64               // bumped on every new consuming channel
-	genCtx context.Context      // ends when the current consuming channel dies
-	pub    *publisher.Publisher // dead-letters and retries, on the same connection
+	mu   sync.Mutex
+	conn *amqp.Connection
+	ch   *amqp.Channel        // consuming channel
+	gen  uint64               // bumped on every new consuming channel
+	pub  *publisher.Publisher // dead-letters and retries, on the same connection
 
-	connected atomic.Bool
-	// outage is how long the broker has been unreachable (for /health).
+	// outage is how long the broker has been unreachable (for /health);
+	// the connection is up while it is Ok.
 	outage    outage.Tracker
 	consuming atomic.Bool
 	paused    atomic.Bool
@@ -91,22 +91,9 @@ type Consumer struct {
 
 // New creates a Consumer; Run connects it.
 func New(cfg Config) *Consumer {
-	if cfg.Prefetch <= 0 {
-		cfg.Prefetch = 1
-	}
-	if cfg.heartbeat <= 0 {
-		cfg.heartbeat = 10 * time.Second
-	}
-	if cfg.reconnectBase <= 0 {
-		cfg.reconnectBase = time.Second
-	}
-	if cfg.reconnectMax <= 0 {
-		cfg.reconnectMax = 30 * time.Second
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
-	c := &Consumer{cfg: cfg, log: cfg.Log, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
+	defaults.Set(&cfg.Prefetch, 1)
+	cfg.Log = cmp.Or(cfg.Log, slog.Default())
+	c := &Consumer{cfg: cfg, out: make(chan *Delivery), pauseCh: make(chan bool, 1)}
 	c.pub = publisher.New(c.currentConn, cfg.Log)
 	c.outage.Down(time.Now()) // not connected yet
 	return c
@@ -130,32 +117,28 @@ func (c *Consumer) Deliveries() <-chan *Delivery { return c.out }
 func (c *Consumer) Unreachable() time.Duration { return c.outage.For(time.Now()) }
 
 // Connected reports whether the broker connection is up.
-func (c *Consumer) Connected() bool { return c.connected.Load() }
+func (c *Consumer) Connected() bool { return c.outage.Ok() }
 
 // Consuming reports whether deliveries are flowing (connected, not paused).
 func (c *Consumer) Consuming() bool { return c.consuming.Load() }
 
 // Pause stops receiving new deliveries (basic.cancel) without closing the
 // connection; Resume starts again. Used to back off while the database is down.
-func (c *Consumer) Pause() {
-	if c.paused.CompareAndSwap(false, true) {
-		c.signalPause(true)
-	}
-}
+func (c *Consumer) Pause() { c.setPaused(true) }
 
 // Resume undoes Pause.
-func (c *Consumer) Resume() {
-	if c.paused.CompareAndSwap(true, false) {
-		c.signalPause(false)
-	}
-}
+func (c *Consumer) Resume() { c.setPaused(false) }
 
-func (c *Consumer) signalPause(p bool) {
-	select {
-	case <-c.pauseCh:
-	default:
+// setPaused tells the running session of a change; only the latest one
+// matters.
+func (c *Consumer) setPaused(p bool) {
+	if c.paused.CompareAndSwap(!p, p) {
+		select {
+		case <-c.pauseCh:
+		default:
+		}
+		c.pauseCh <- p
 	}
-	c.pauseCh <- p
 }
 
 // Run connects and consumes until ctx ends, reconnecting whenever the
@@ -164,17 +147,20 @@ func (c *Consumer) signalPause(p bool) {
 // still be settled; call Close after they are.
 func (c *Consumer) Run(ctx context.Context) error {
 	defer close(c.out)
-	attempt := 0
-	first := true
+	attempt, opened := 0, false // opened: a session has opened its channel
 	for ctx.Err() == nil {
-		err := c.session(ctx, &first, &attempt)
-		c.setConsuming(false)
+		ok, err := c.session(ctx, opened)
+		if ok {
+			attempt, opened = 0, true
+		}
+		c.consuming.Store(false)
 		if ctx.Err() != nil {
 			return nil
 		}
 		attempt++
-		d := backoff.Policy{Base: c.cfg.reconnectBase, Max: c.cfg.reconnectMax, Jitter: 0.25}.Delay(attempt)
-		c.log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", errString(err), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
+		d := reconnectBackoff.Delay(attempt)
+		// session returns nil only when ctx has ended.
+		c.cfg.Log.Warn("lost RabbitMQ; reconnecting", "broker", c.cfg.Redacted(), "error", err.Error(), "retry_in", d.Round(time.Millisecond).String(), "attempt", attempt)
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
@@ -184,53 +170,29 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return nil
 }
 
-func errString(err error) string {
-	if err == nil {
-		return "closed"
-	}
-	return err.Error()
-}
-
-func (c *Consumer) setConsuming(up bool) {
-	c.consuming.Store(up)
-	if c.cfg.OnState != nil {
-		c.cfg.OnState(up)
-	}
-}
-
 // session is one connection's life: connect, declare, consume until
-// something closes or ctx ends.
-func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error {
+// something closes or ctx ends. It reports whether it got as far as
+// opening its channel; reconnect says an earlier session did.
+func (c *Consumer) session(ctx context.Context, reconnect bool) (bool, error) {
 	conn, err := c.ensureConn()
 	if err != nil {
-		return err
+		return false, err
 	}
-	ch, gen, err := c.openConsumingChannel(conn)
+	ch, wrap, channelDied, err := c.openConsumingChannel(conn)
 	if err != nil {
-		return err
+		return false, err
 	}
-	// Deliveries of this channel carry genCtx. It ends when the channel
-	// dies, not on a graceful stop (the channel then stays open to settle
-	// what is in flight): a delivery still waiting for a child when its
-	// channel died has been redelivered by the broker already and must not
-	// be started (the supervisor checks before handing it to a child).
-	genCtx, channelDied := context.WithCancel(context.Background())
-	c.mu.Lock()
-	c.genCtx = genCtx
-	c.mu.Unlock()
 	defer func() {
 		if ctx.Err() == nil {
 			channelDied()
 		}
 	}()
-	if !*first && c.cfg.OnReconnect != nil {
+	if reconnect && c.cfg.OnReconnect != nil {
 		c.cfg.OnReconnect()
 	}
-	if !*first {
-		c.log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
+	if reconnect {
+		c.cfg.Log.Info("reconnected to RabbitMQ", "broker", c.cfg.Redacted(), "queue", c.cfg.ProcessingQueue())
 	}
-	*first = false
-	*attempt = 0
 
 	// Dedicated drains: amqp091 sends on Notify channels synchronously and
 	// would deadlock if nobody read them.
@@ -240,26 +202,25 @@ func (c *Consumer) session(ctx context.Context, first *bool, attempt *int) error
 
 	for {
 		var msgs <-chan amqp.Delivery
-		if !c.paused.Load() {
+		paused := c.paused.Load()
+		if !paused {
 			msgs, err = ch.Consume(c.cfg.ProcessingQueue(), c.cfg.ConsumerTag, false, false, false, false, nil)
 			if err != nil {
-				return fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
+				return true, fmt.Errorf("consume %s: %w", c.cfg.ProcessingQueue(), err)
 			}
-			c.setConsuming(true)
-			c.log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
-		} else {
-			c.setConsuming(false)
+			c.cfg.Log.Info("Starting consumption from queue: "+c.cfg.ProcessingQueue(), "prefetch", c.cfg.Prefetch)
 		}
-		resume, err := c.pump(ctx, ch, gen, msgs, connClosed, chClosed, cancelled)
+		c.consuming.Store(!paused)
+		resume, err := c.pump(ctx, ch, wrap, msgs, connClosed, chClosed, cancelled)
 		if err != nil || !resume {
-			return err
+			return true, err
 		}
 	}
 }
 
 // pump forwards deliveries until the channel closes (error), ctx ends
 // (nil, false) or a pause/resume toggles (nil, true).
-func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs <-chan amqp.Delivery,
+func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, wrap func(amqp.Delivery) *Delivery, msgs <-chan amqp.Delivery,
 	connClosed, chClosed <-chan *amqp.Error, cancelled <-chan string) (bool, error) {
 	for {
 		select {
@@ -287,12 +248,12 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 				if err := ch.Cancel(c.cfg.ConsumerTag, false); err != nil {
 					return false, fmt.Errorf("pause: %w", err)
 				}
-				c.log.Warn("consumption paused", "queue", c.cfg.ProcessingQueue())
-				c.drainAfterCancel(ctx, gen, msgs)
+				c.cfg.Log.Warn("consumption paused", "queue", c.cfg.ProcessingQueue())
+				c.drainAfterCancel(ctx, wrap, msgs)
 				return true, nil
 			}
 			if !p && msgs == nil {
-				c.log.Info("consumption resumed", "queue", c.cfg.ProcessingQueue())
+				c.cfg.Log.Info("consumption resumed", "queue", c.cfg.ProcessingQueue())
 				return true, nil
 			}
 		case d, ok := <-msgs:
@@ -302,7 +263,7 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 				continue
 			}
 			select {
-			case c.out <- c.wrap(d, gen):
+			case c.out <- wrap(d):
 			case <-ctx.Done():
 				// Not handed on: give it back right away.
 				_ = d.Reject(true)
@@ -315,7 +276,7 @@ func (c *Consumer) pump(ctx context.Context, ch *amqp.Channel, gen uint64, msgs 
 
 // drainAfterCancel forwards deliveries the broker sent before it processed
 // our basic.cancel, so none is left unacknowledged and forgotten.
-func (c *Consumer) drainAfterCancel(ctx context.Context, gen uint64, msgs <-chan amqp.Delivery) {
+func (c *Consumer) drainAfterCancel(ctx context.Context, wrap func(amqp.Delivery) *Delivery, msgs <-chan amqp.Delivery) {
 	timeout := time.After(2 * time.Second)
 	for {
 		select {
@@ -324,7 +285,7 @@ func (c *Consumer) drainAfterCancel(ctx context.Context, gen uint64, msgs <-chan
 				return
 			}
 			select {
-			case c.out <- c.wrap(d, gen):
+			case c.out <- wrap(d):
 			case <-ctx.Done():
 				_ = d.Reject(true)
 			}
@@ -342,44 +303,48 @@ func (c *Consumer) ensureConn() (*amqp.Connection, error) {
 	}
 	props := amqp.NewConnectionProperties()
 	props.SetClientConnectionName("collector " + c.cfg.ConsumerTag)
-	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: c.cfg.heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
+	conn, err := amqp.DialConfig(c.cfg.URL(), amqp.Config{Heartbeat: heartbeat, Properties: props, Dial: amqp.DefaultDial(10 * time.Second)})
 	if err != nil {
-		c.connected.Store(false)
 		c.outage.Down(time.Now())
 		return nil, fmt.Errorf("connect to %s: %w", c.cfg.Redacted(), err)
 	}
 	c.conn = conn
-	c.connected.Store(true)
 	c.outage.Up()
 	go func() {
 		// Track connection state for /readyz independently of channels.
 		<-conn.NotifyClose(make(chan *amqp.Error, 1))
-		c.connected.Store(false)
 		c.outage.Down(time.Now())
 	}()
 	return conn, nil
 }
 
-// openConsumingChannel declares the reference topology and sets QoS.
-func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (*amqp.Channel, uint64, error) {
-	ch, err := conn.Channel()
+// openConsumingChannel declares the reference topology, sets QoS and makes
+// the channel the current one. wrap makes its deliveries, which carry a
+// context that ends when channelDied is called: when the channel dies, not on a graceful stop
+// (the channel then stays open to settle what is in flight). A delivery
+// still waiting for a child when its channel died has been redelivered by
+// the broker already and must not be started (the supervisor checks before
+// handing it to a child).
+func (c *Consumer) openConsumingChannel(conn *amqp.Connection) (ch *amqp.Channel, wrap func(amqp.Delivery) *Delivery, channelDied func(), err error) {
+	ch, err = conn.Channel()
 	if err != nil {
-		return nil, 0, fmt.Errorf("open channel: %w", err)
+		return nil, nil, nil, fmt.Errorf("open channel: %w", err)
 	}
 	if err := declareTopology(ch, c.cfg); err != nil {
 		ch.Close()
-		return nil, 0, err
+		return nil, nil, nil, err
 	}
 	if err := ch.Qos(c.cfg.Prefetch, 0, false); err != nil {
 		ch.Close()
-		return nil, 0, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
+		return nil, nil, nil, fmt.Errorf("set prefetch %d: %w", c.cfg.Prefetch, err)
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
 	c.ch = ch
 	gen := c.gen
-	c.mu.Unlock()
-	return ch, gen, nil
+	genCtx, channelDied := context.WithCancel(context.Background())
+	return ch, func(d amqp.Delivery) *Delivery { return &Delivery{d: d, gen: gen, ctx: genCtx, c: c} }, channelDied, nil
 }
 
 // declareTopology declares exactly what the reference consumer declares —
@@ -390,17 +355,14 @@ func declareTopology(ch *amqp.Channel, cfg Config) error {
 	if err := ch.ExchangeDeclare(cfg.exchange(), "topic", true, false, false, false, nil); err != nil {
 		return fmt.Errorf("declare exchange %s: %w", cfg.exchange(), err)
 	}
-	if _, err := ch.QueueDeclare(cfg.ProcessingQueue(), true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare queue %s: %w", cfg.ProcessingQueue(), err)
-	}
-	if err := ch.QueueBind(cfg.ProcessingQueue(), routingKey, cfg.exchange(), false, nil); err != nil {
-		return fmt.Errorf("bind queue %s: %w", cfg.ProcessingQueue(), err)
-	}
-	if _, err := ch.QueueDeclare(cfg.FailedQueue(), true, false, false, false, nil); err != nil {
-		return fmt.Errorf("declare queue %s: %w", cfg.FailedQueue(), err)
-	}
-	if err := ch.QueueBind(cfg.FailedQueue(), failedRoutingKey, cfg.exchange(), false, nil); err != nil {
-		return fmt.Errorf("bind queue %s: %w", cfg.FailedQueue(), err)
+	for _, q := range [][2]string{{cfg.ProcessingQueue(), routingKey}, {cfg.FailedQueue(), failedRoutingKey}} {
+		queue, key := q[0], q[1]
+		if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("declare queue %s: %w", queue, err)
+		}
+		if err := ch.QueueBind(queue, key, cfg.exchange(), false, nil); err != nil {
+			return fmt.Errorf("bind queue %s: %w", queue, err)
+		}
 	}
 	return nil
 }
@@ -409,7 +371,7 @@ func declareTopology(ch *amqp.Channel, cfg Config) error {
 func (c *Consumer) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.connected.Store(false)
+	c.outage.Down(time.Now())
 	if c.conn == nil {
 		return nil
 	}

@@ -1,8 +1,11 @@
 package consumer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"reflect"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -44,13 +47,6 @@ type Delivery struct {
 	c   *Consumer
 }
 
-func (c *Consumer) wrap(d amqp.Delivery, gen uint64) *Delivery {
-	c.mu.Lock()
-	ctx := c.genCtx
-	c.mu.Unlock()
-	return &Delivery{d: d, gen: gen, ctx: ctx, c: c}
-}
-
 // Body is the message body.
 func (d *Delivery) Body() []byte { return d.d.Body }
 
@@ -65,11 +61,7 @@ func (d *Delivery) Context() context.Context { return d.ctx }
 // Attempts is how many earlier deliveries of this message ended without a
 // result, from our header or, on a quorum queue, the broker's count.
 func (d *Delivery) Attempts() int {
-	n := headerInt(d.d.Headers, HeaderAttempts)
-	if dc := headerInt(d.d.Headers, HeaderDeliveryCount); dc > n {
-		n = dc
-	}
-	return n
+	return max(headerInt(d.d.Headers, HeaderAttempts), headerInt(d.d.Headers, HeaderDeliveryCount))
 }
 
 // BrokerCounts reports whether the broker counts redeliveries itself
@@ -79,24 +71,13 @@ func (d *Delivery) BrokerCounts() bool {
 	return ok
 }
 
+// headerInt reads an integer header of any width; anything else is 0.
 func headerInt(t amqp.Table, k string) int {
-	switch v := t[k].(type) {
-	case int8:
-		return int(v)
-	case int16:
-		return int(v)
-	case int32:
-		return int(v)
-	case int64:
-		return int(v)
-	case int:
-		return v
-	case uint8:
-		return int(v)
-	case uint16:
-		return int(v)
-	case uint32:
-		return int(v)
+	switch v := reflect.ValueOf(t[k]); {
+	case v.CanInt():
+		return int(v.Int())
+	case v.CanUint():
+		return int(v.Uint())
 	}
 	return 0
 }
@@ -109,25 +90,25 @@ func (d *Delivery) live() bool {
 }
 
 // Ack acknowledges the delivery.
-func (d *Delivery) Ack() error {
-	if !d.live() {
-		return ErrStale
-	}
-	if err := d.d.Ack(false); err != nil {
-		return fmt.Errorf("ack: %w", err)
-	}
-	return nil
-}
+func (d *Delivery) Ack() error { return d.settle("ack", func() error { return d.d.Ack(false) }) }
 
 // Requeue returns the message to the queue with basic.reject(requeue=true),
 // which quorum queues count against their delivery limit (basic.nack is not
 // counted from RabbitMQ 4.3 on).
 func (d *Delivery) Requeue() error {
+	return d.settle("reject with requeue", func() error { return d.d.Reject(true) })
+}
+
+// settle runs one settling step (what) of a live delivery. Of a delivery
+// whose channel has died it does nothing and returns ErrStale: the broker
+// has the original back (and redelivers it), so a copy would be a second
+// one and an ack would be refused.
+func (d *Delivery) settle(what string, f func() error) error {
 	if !d.live() {
 		return ErrStale
 	}
-	if err := d.d.Reject(true); err != nil {
-		return fmt.Errorf("reject with requeue: %w", err)
+	if err := f(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
@@ -146,15 +127,17 @@ type FailureInfo struct {
 // its headers, waits for the broker's confirm, then acks the original. The
 // body is kept byte for byte so it can be republished as is.
 func (d *Delivery) DeadLetter(ctx context.Context, f FailureInfo) error {
-	if !d.live() {
-		// The broker has the original back (and redelivers it): a copy in
-		// the failed queue now would be a second one when the redelivery
-		// fails the same way.
-		return ErrStale
-	}
+	// Of a dead channel's delivery, a copy in the failed queue now would be
+	// a second one when the redelivery fails the same way.
 	h := failureHeaders(d.d.Headers, f, d.c.cfg.ProcessingQueue(), time.Now())
-	if err := d.c.pub.Publish(ctx, d.c.cfg.FailedQueue(), d.publishing(h)); err != nil {
-		return fmt.Errorf("dead-letter to %s: %w", d.c.cfg.FailedQueue(), err)
+	return d.copyThenAck(ctx, "dead-letter to "+d.c.cfg.FailedQueue(), d.c.cfg.FailedQueue(), h)
+}
+
+// copyThenAck publishes a copy of the message with headers h to queue,
+// waits for the broker's confirm, then acks the original.
+func (d *Delivery) copyThenAck(ctx context.Context, what, queue string, h amqp.Table) error {
+	if err := d.settle(what, func() error { return d.c.pub.Publish(ctx, queue, d.publishing(h)) }); err != nil {
+		return err
 	}
 	return d.Ack()
 }
@@ -188,18 +171,9 @@ func failureHeaders(orig amqp.Table, f FailureInfo, queue string, now time.Time)
 // original (with its old counts). Only if the channel dies between the
 // confirm and the ack are there two copies.
 func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
-	if !d.live() {
-		// The broker redelivers the original: a copy now would make two.
-		return ErrStale
-	}
 	h := cloneTable(d.d.Headers)
-	for k, v := range set {
-		h[k] = v
-	}
-	if err := d.c.pub.Publish(ctx, d.c.cfg.ProcessingQueue(), d.publishing(h)); err != nil {
-		return fmt.Errorf("republish for retry: %w", err)
-	}
-	return d.Ack()
+	maps.Copy(h, set)
+	return d.copyThenAck(ctx, "republish for retry", d.c.cfg.ProcessingQueue(), h)
 }
 
 // TransientAttempts is how many earlier deliveries of this message ended in
@@ -207,21 +181,14 @@ func (d *Delivery) Republish(ctx context.Context, set amqp.Table) error {
 func (d *Delivery) TransientAttempts() (int, time.Time) {
 	n := headerInt(d.d.Headers, HeaderTransientAttempts)
 	s, _ := d.d.Headers[HeaderFirstTransientAt].(string)
-	first, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		first = time.Time{}
-	}
+	first, _ := time.Parse(time.RFC3339Nano, s) // the zero time if garbled
 	return n, first
 }
 
 func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
-	ct := d.d.ContentType
-	if ct == "" {
-		ct = "application/json"
-	}
 	return amqp.Publishing{
 		Headers:      h,
-		ContentType:  ct,
+		ContentType:  cmp.Or(d.d.ContentType, "application/json"),
 		DeliveryMode: amqp.Persistent,
 		MessageId:    d.d.MessageId,
 		Timestamp:    d.d.Timestamp,
@@ -231,9 +198,7 @@ func (d *Delivery) publishing(h amqp.Table) amqp.Publishing {
 
 func cloneTable(t amqp.Table) amqp.Table {
 	out := make(amqp.Table, len(t)+8)
-	for k, v := range t {
-		out[k] = v
-	}
+	maps.Copy(out, t)
 	return out
 }
 

@@ -7,7 +7,7 @@ package metrics
 import (
 	"runtime"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,9 +36,11 @@ type Metrics struct {
 	WorkerRestarts          *prometheus.CounterVec
 	dbOperationDuration     *prometheus.HistogramVec
 
-	// poolChildren is read from the pool's slots at every scrape (WatchPool).
+	// live is what poolChildren and the gauge funcs read at every scrape
+	// (Watch).
+	live          *Live
 	poolChildren  *poolCollector
-	JobsInFlight  prometheus.Gauge
+	jobsInFlight  prometheus.GaugeFunc
 	childRSS      *prometheus.GaugeVec
 	ChildMemLimit prometheus.Gauge
 	DeadLettered  *prometheus.CounterVec
@@ -47,8 +49,8 @@ type Metrics struct {
 	// broker never confirmed (the connection went): it may exist twice.
 	PublishUnconfirmed prometheus.Counter
 	AMQPReconnects     prometheus.Counter
-	ConsumerUp         prometheus.Gauge
-	ConsumerPaused     prometheus.Gauge
+	consumerUp         prometheus.GaugeFunc
+	consumerPaused     prometheus.GaugeFunc
 	rowsWritten        *prometheus.CounterVec
 	stageDuration      *prometheus.HistogramVec
 
@@ -62,8 +64,9 @@ type Metrics struct {
 // New registers every metric on a fresh registry.
 func New(workerName, metricsAddr, version string) *Metrics {
 	r := prometheus.NewRegistry()
+	live := new(Live)
 	m := &Metrics{
-		Registry: r,
+		Registry: r, live: live,
 		queueMessagesProcessed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "queue_messages_processed_total", Help: "Total messages processed from queue",
 		}, []string{"queue_name", "status"}),
@@ -96,10 +99,10 @@ func New(workerName, metricsAddr, version string) *Metrics {
 			Buckets: []float64{0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30},
 		}, []string{"operation", "table"}),
 		poolChildren: &poolCollector{desc: prometheus.NewDesc("collector_pool_children",
-			"Child processes by state (starting, idle, busy)", []string{"state"}, nil)},
-		JobsInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			"Child processes by state (starting, idle, busy)", []string{"state"}, nil), live: live},
+		jobsInFlight: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "collector_jobs_in_flight", Help: "Messages received and not yet acked, rejected or dead-lettered",
-		}),
+		}, func() float64 { return float64(live.InFlight()) }),
 		childRSS: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "collector_child_rss_bytes", Help: "Resident set size of each child process, sampled while it works",
 		}, []string{"child"}),
@@ -118,12 +121,12 @@ func New(workerName, metricsAddr, version string) *Metrics {
 		AMQPReconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "collector_amqp_reconnects_total", Help: "Reconnections to RabbitMQ after a lost connection or channel",
 		}),
-		ConsumerUp: prometheus.NewGauge(prometheus.GaugeOpts{
+		consumerUp: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "collector_amqp_consumer_up", Help: "1 while the queue consumer is connected and consuming",
-		}),
-		ConsumerPaused: prometheus.NewGauge(prometheus.GaugeOpts{
+		}, func() float64 { return one(live.Consuming()) }),
+		consumerPaused: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "collector_consumer_paused", Help: "1 while consumption is paused after repeated transient failures (e.g. database down)",
-		}),
+		}, func() float64 { return one(live.Paused()) }),
 		rowsWritten: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collector_rows_written_total", Help: "Rows written per table",
 		}, []string{"table"}),
@@ -145,8 +148,8 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	r.MustRegister(
 		m.queueMessagesProcessed, m.queueProcessingDuration, m.telemetryProcessed, m.TelemetryDuration,
 		m.eventsExtracted, m.fileReadDuration, m.WorkerErrors, m.WorkerRestarts, m.dbOperationDuration,
-		m.poolChildren, m.JobsInFlight, m.childRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
-		m.ConsumerUp, m.ConsumerPaused, m.rowsWritten, m.stageDuration, m.reprocessedMatches, m.rowsReplaced, info,
+		m.poolChildren, m.jobsInFlight, m.childRSS, m.ChildMemLimit, m.DeadLettered, m.Requeued, m.PublishUnconfirmed, m.AMQPReconnects,
+		m.consumerUp, m.consumerPaused, m.rowsWritten, m.stageDuration, m.reprocessedMatches, m.rowsReplaced, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	for _, s := range []string{"success", "failed"} {
@@ -159,31 +162,23 @@ func New(workerName, metricsAddr, version string) *Metrics {
 	return m
 }
 
-func portOf(addr string) string {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == ':' {
-			return addr[i+1:]
-		}
-	}
-	return addr
-}
+// portOf is what follows the last colon of addr (all of it if none).
+func portOf(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
 
 // ObserveResult records what a child reported for one finished job.
 func (m *Metrics) ObserveResult(r *protocol.Result) {
 	for k, v := range r.EventsExtracted {
 		m.eventsExtracted.WithLabelValues(k).Add(float64(v))
 	}
+	written := m.rowsWritten
 	if len(r.Reprocessed) > 0 {
-		for k, v := range r.Rows {
-			m.rowsReplaced.WithLabelValues(k, "written").Add(float64(v))
-		}
+		written = m.rowsReplaced.MustCurryWith(prometheus.Labels{"action": "written"})
 		for k, v := range r.RowsDeleted {
 			m.rowsReplaced.WithLabelValues(k, "deleted").Add(float64(v))
 		}
-	} else {
-		for k, v := range r.Rows {
-			m.rowsWritten.WithLabelValues(k).Add(float64(v))
-		}
+	}
+	for k, v := range r.Rows {
+		written.WithLabelValues(k).Add(float64(v))
 	}
 	for k, d := range r.TableDurations {
 		m.dbOperationDuration.WithLabelValues("write", k).Observe(d.Seconds())
@@ -219,31 +214,38 @@ func (m *Metrics) ObserveMessage(status string, d time.Duration) {
 	m.queueProcessingDuration.WithLabelValues(queueLabel).Observe(d.Seconds())
 }
 
-// WatchPool makes collector_pool_children report counts() (starting, idle,
-// busy) at every scrape: the pool's slots are the one source of truth.
-func (m *Metrics) WatchPool(counts func() (starting, idle, busy int)) {
-	m.poolChildren.mu.Lock()
-	m.poolChildren.counts = counts
-	m.poolChildren.mu.Unlock()
+// Live is the supervisor's state that gauges report as it is at each
+// scrape, rather than keep a copy of: collector_pool_children,
+// collector_jobs_in_flight, collector_amqp_consumer_up and
+// collector_consumer_paused.
+type Live struct {
+	PoolCounts        func() (starting, idle, busy int)
+	InFlight          func() int64
+	Consuming, Paused func() bool
+}
+
+// Watch sets what the live gauges read. Call it before the registry is
+// served.
+func (m *Metrics) Watch(l Live) { *m.live = l }
+
+func one(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // poolCollector reports the pool's children by state.
 type poolCollector struct {
-	desc   *prometheus.Desc
-	mu     sync.Mutex
-	counts func() (starting, idle, busy int)
+	desc *prometheus.Desc
+	live *Live
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	counts := c.counts
-	c.mu.Unlock()
 	var n [3]int
-	if counts != nil {
-		n[0], n[1], n[2] = counts()
-	}
+	n[0], n[1], n[2] = c.live.PoolCounts()
 	for i, state := range []string{"starting", "idle", "busy"} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n[i]), state)
 	}

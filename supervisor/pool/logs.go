@@ -20,19 +20,13 @@ type logForwarder struct {
 	buf []byte
 }
 
-func newLogForwarder(log *slog.Logger) *logForwarder { return &logForwarder{log: log} }
-
 // Write receives stderr bytes from go-plugin (one line per call plus a
 // separate newline write, but we do not rely on that).
 func (f *logForwarder) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.buf = append(f.buf, p...)
-	for {
-		i := bytes.IndexByte(f.buf, '\n')
-		if i < 0 {
-			break
-		}
+	for i := bytes.IndexByte(f.buf, '\n'); i >= 0; i = bytes.IndexByte(f.buf, '\n') {
 		f.emit(f.buf[:i])
 		f.buf = f.buf[i+1:]
 	}
@@ -48,49 +42,39 @@ func (f *logForwarder) emit(line []byte) {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return
 	}
-	if line[0] == '{' {
-		var rec map[string]any
-		if err := json.Unmarshal(line, &rec); err == nil {
-			msg, _ := rec["msg"].(string)
-			level := parseLevel(rec["level"])
-			attrs := make([]slog.Attr, 0, len(rec))
-			for k, v := range rec {
-				switch k {
-				case "msg", "level", "time":
-					continue
-				}
+	var rec map[string]any
+	if line[0] == '{' && json.Unmarshal(line, &rec) == nil {
+		msg, _ := rec["msg"].(string)
+		attrs := make([]slog.Attr, 0, len(rec))
+		for k, v := range rec {
+			if k != "msg" && k != "level" && k != "time" {
 				attrs = append(attrs, slog.Any(k, v))
 			}
-			f.log.LogAttrs(context.Background(), level, msg, attrs...)
-			return
 		}
+		f.log.LogAttrs(context.Background(), parseLevel(rec["level"]), msg, attrs...)
+		return
 	}
 	f.log.LogAttrs(context.Background(), slog.LevelError, string(line), slog.Bool("raw_stderr", true))
 }
 
+// parseLevel reads slog's level names (any case, with offsets such as
+// "WARN+2") and "warning"; anything else is info.
 func parseLevel(v any) slog.Level {
 	s, _ := v.(string)
-	switch strings.ToUpper(s) {
-	case "DEBUG":
-		return slog.LevelDebug
-	case "WARN", "WARNING":
-		return slog.LevelWarn
-	case "ERROR":
-		return slog.LevelError
-	}
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err == nil {
-		return l
+	if strings.EqualFold(s, "warning") {
+		return slog.LevelWarn
 	}
-	return slog.LevelInfo
+	if l.UnmarshalText([]byte(s)) != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
-// flush emits a trailing partial line.
+// flush emits a trailing partial line (emit ignores an empty one).
 func (f *logForwarder) flush() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.buf) > 0 {
-		f.emit(f.buf)
-		f.buf = nil
-	}
+	f.emit(f.buf)
+	f.buf = nil
 }

@@ -1,8 +1,8 @@
 package pool
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,14 +15,14 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
-	"golang.org/x/sys/unix"
 
 	"github.com/pewstats/collector/protocol"
 )
 
 // PluginConfig says how to start `collector child` processes.
 type PluginConfig struct {
-	// Command builds the command that starts slot's child.
+	// Command builds the command that starts slot's child. Its
+	// SysProcAttr is the pool's to set (newProcRunner).
 	Command func(slot int) *exec.Cmd
 	// Reattach, if set, makes the pool use that one already running child
 	// (`collector child --debug-serve`) instead of starting any; the pool
@@ -35,28 +35,21 @@ type PluginConfig struct {
 // started from an OS thread locked for its whole life (procRunner), so that
 // Linux's Pdeathsig fires only when the parent dies.
 func Plugin(cfg PluginConfig) Starter {
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
-	return func(ctx context.Context, slot int) (Child, error) {
-		return startPlugin(ctx, cfg, slot)
-	}
+	cfg.Log = cmp.Or(cfg.Log, slog.Default())
+	return func(ctx context.Context, slot int) (Child, error) { return startPlugin(ctx, cfg, slot) }
 }
 
 func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error) {
 	log := cfg.Log.With("child", slot)
-	fwd := newLogForwarder(log)
+	fwd := &logForwarder{log: log}
 	var rn *procRunner
-	deadline, ok := ctx.Deadline()
-	startTimeout := 30 * time.Second
-	if ok {
-		startTimeout = time.Until(deadline)
-	}
+	// The pool always starts a child under a deadline (startTimeout).
+	deadline, _ := ctx.Deadline()
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginMap(nil),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     startTimeout,
+		StartTimeout:     time.Until(deadline),
 		Stderr:           fwd,
 		GRPCDialOptions:  protocol.GRPCDialOptions(), // the same message-size limits as the child's server
 		// go-plugin's own log lines (and its re-parsing of child stderr)
@@ -80,20 +73,10 @@ func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error)
 		}
 	}
 	client := plugin.NewClient(cc)
-	rpc, err := client.Client()
+	proc, err := dispense(client)
 	if err != nil {
 		client.Kill()
 		return nil, fmt.Errorf("start child %d: %w", slot, err)
-	}
-	raw, err := rpc.Dispense(protocol.PluginName)
-	if err != nil {
-		client.Kill()
-		return nil, fmt.Errorf("dispense child %d: %w", slot, err)
-	}
-	proc, ok := raw.(protocol.Processor)
-	if !ok {
-		client.Kill()
-		return nil, fmt.Errorf("child %d: plugin is %T, not a Processor", slot, raw)
 	}
 	c := &pluginChild{Processor: proc, client: client, runner: rn, fwd: fwd}
 	if rn != nil {
@@ -101,13 +84,27 @@ func startPlugin(ctx context.Context, cfg PluginConfig, slot int) (Child, error)
 		c.done = rn.Done()
 		fwd.log = log.With("pid", rn.pid)
 	} else {
-		if cfg.Reattach.Pid > 0 {
-			c.pid = cfg.Reattach.Pid
-		}
+		c.pid = cfg.Reattach.Pid // the child's own (collector child --debug-serve)
 		c.unwatch = make(chan struct{})
 		c.done = pollExited(client, c.unwatch)
 	}
 	return c, nil
+}
+
+// dispense connects to a started child and returns its Processor.
+func dispense(client *plugin.Client) (protocol.Processor, error) {
+	rpc, err := client.Client()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rpc.Dispense(protocol.PluginName)
+	if err != nil {
+		return nil, fmt.Errorf("dispense: %w", err)
+	}
+	if proc, ok := raw.(protocol.Processor); ok {
+		return proc, nil
+	}
+	return nil, fmt.Errorf("plugin is %T, not a Processor", raw)
 }
 
 // pluginChild is a child started (or reattached) through go-plugin.
@@ -133,17 +130,10 @@ func (c *pluginChild) Exit() (signal, status string) {
 	}
 	select {
 	case <-c.runner.Done():
+		return c.runner.exit()
 	default:
 		return "", "running"
 	}
-	if sig, ok := c.runner.Signaled(); ok {
-		// A label-friendly name: "SIGKILL", "SIGSEGV", not "killed".
-		signal = unix.SignalName(sig)
-		if signal == "" {
-			signal = fmt.Sprintf("SIG%d", int(sig))
-		}
-	}
-	return signal, c.runner.ExitDescription()
 }
 
 func (c *pluginChild) Kill() {
@@ -174,12 +164,8 @@ func (c *pluginChild) Stop(ctx context.Context) {
 	})
 }
 
-func (c *pluginChild) RSS() (int64, error) {
-	if c.pid <= 0 {
-		return 0, fmt.Errorf("child pid unknown")
-	}
-	return readRSS(c.pid)
-}
+// RSS fails for an unknown pid (0): there is no /proc/0.
+func (c *pluginChild) RSS() (int64, error) { return readRSS(c.pid) }
 
 // pollExited turns go-plugin's Exited() into a channel for reattached
 // children, whose process we did not start and cannot wait on.
@@ -209,21 +195,16 @@ func readRSS(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Bytes()
-		if !bytes.HasPrefix(line, []byte("VmRSS:")) {
-			continue
-		}
-		f := bytes.Fields(line[len("VmRSS:"):])
-		if len(f) < 1 {
-			break
-		}
-		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse VmRSS %q: %w", line, err)
-		}
-		return kb * 1024, nil
+	// VmRSS is never the first line (Name is).
+	_, rest, _ := bytes.Cut(b, []byte("\nVmRSS:"))
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 1 {
+		return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse VmRSS %q: %w", line, err)
+	}
+	return kb * 1024, nil
 }

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,18 @@ import (
 	"github.com/pewstats/collector/protocol"
 	"github.com/pewstats/collector/supervisor/internal/backoff"
 	"github.com/pewstats/collector/supervisor/internal/clock"
+	"github.com/pewstats/collector/supervisor/internal/defaults"
 )
+
+// startTimeout bounds a child's start and handshake.
+const startTimeout = 30 * time.Second
+
+// stopGrace is how long a child may take to exit when asked.
+const stopGrace = 5 * time.Second
+
+// healthyAfter: a child that dies idle sooner than this after its start is
+// restarted with backoff.
+const healthyAfter = 60 * time.Second
 
 // Config configures a Pool. Zero values mean the documented defaults.
 type Config struct {
@@ -21,10 +33,6 @@ type Config struct {
 	Start Starter
 	// TaskTimeout bounds one job (default 5m); the child is killed.
 	TaskTimeout time.Duration
-	// startTimeout bounds a child's start and handshake (default 30s).
-	startTimeout time.Duration
-	// stopGrace is how long a child may take to exit when asked (default 5s).
-	stopGrace time.Duration
 	// MaxChildMemory is the RSS limit of a child in bytes (0 = none).
 	MaxChildMemory int64
 	// MaxTasksPerChild retires a child after that many jobs (0 = never).
@@ -32,9 +40,6 @@ type Config struct {
 	// BackoffBase/BackoffMax shape restart delays (defaults 250ms / 30s,
 	// ±25% jitter).
 	BackoffBase, BackoffMax time.Duration
-	// healthyAfter: a child that dies idle sooner than this after its start
-	// is restarted with backoff (default 60s).
-	healthyAfter time.Duration
 	// MaxStartFailures in a row on one slot is a restart storm (default 8).
 	MaxStartFailures int
 	// memoryPoll is how often a busy child's RSS is read (default 250ms);
@@ -48,31 +53,18 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Size <= 0 {
-		c.Size = 1
+	defaults.Set(&c.Size, 1)
+	defaults.Set(&c.TaskTimeout, 5*time.Minute)
+	defaults.Set(&c.BackoffBase, 250*time.Millisecond)
+	defaults.Set(&c.BackoffMax, 30*time.Second)
+	defaults.Set(&c.memoryPoll, 250*time.Millisecond)
+	defaults.Set(&c.idleMemoryPoll, 5*time.Second)
+	defaults.Set(&c.MaxStartFailures, 8)
+	if c.OnEvent == nil {
+		c.OnEvent = func(Event) {}
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.TaskTimeout, 5*time.Minute)
-	def(&c.startTimeout, 30*time.Second)
-	def(&c.stopGrace, 5*time.Second)
-	def(&c.BackoffBase, 250*time.Millisecond)
-	def(&c.BackoffMax, 30*time.Second)
-	def(&c.healthyAfter, 60*time.Second)
-	def(&c.memoryPoll, 250*time.Millisecond)
-	def(&c.idleMemoryPoll, 5*time.Second)
-	if c.MaxStartFailures <= 0 {
-		c.MaxStartFailures = 8
-	}
-	if c.Log == nil {
-		c.Log = slog.Default()
-	}
-	if c.Clock == nil {
-		c.Clock = clock.Real
-	}
+	c.Log = cmp.Or(c.Log, slog.Default())
+	c.Clock = cmp.Or(c.Clock, clock.Real)
 }
 
 // Pool is a fixed number of slots, each running one supervised child. Jobs
@@ -80,21 +72,20 @@ func (c *Config) defaults() {
 // its child is idle and alive.
 type Pool struct {
 	cfg     Config
-	clock   clock.Clock
 	restart backoff.Policy
-	log     *slog.Logger
 	slots   []*slot
 
 	jobs chan request // unbuffered: a send succeeds when an idle slot takes it
 
-	ctx    context.Context // ends when the pool stops (bounds child starts)
+	// stop ends when Shutdown begins: no new jobs, children stop, child
+	// starts are cut short.
+	stop   context.Context
 	cancel context.CancelFunc
-	stop   chan struct{} // closed by Shutdown: no new jobs, children stop
 	kill   chan struct{} // closed when running jobs must end now
 	fatal  chan error
 	wg     sync.WaitGroup
 
-	stopOnce, killOnce, fatalOnce sync.Once
+	killOnce, fatalOnce sync.Once
 }
 
 type request struct {
@@ -113,11 +104,8 @@ func New(cfg Config) *Pool {
 	cfg.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pool{
-		cfg: cfg, clock: cfg.Clock, log: cfg.Log,
-		restart: backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax, Jitter: 0.25},
-		jobs:    make(chan request),
-		ctx:     ctx, cancel: cancel,
-		stop: make(chan struct{}), kill: make(chan struct{}), fatal: make(chan error, 1),
+		cfg: cfg, restart: backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax, Jitter: 0.25},
+		jobs: make(chan request), stop: ctx, cancel: cancel, kill: make(chan struct{}), fatal: make(chan error, 1),
 	}
 	for n := 1; n <= cfg.Size; n++ {
 		p.slots = append(p.slots, &slot{n: n, p: p})
@@ -164,7 +152,7 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 	case p.jobs <- req:
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-p.stop:
+	case <-p.stop.Done():
 		return nil, ErrClosed
 	}
 	r := <-req.reply
@@ -177,7 +165,7 @@ func (p *Pool) Submit(ctx context.Context, job *protocol.Job) (*protocol.Result,
 // ReasonShutdown); every child is stopped, and Shutdown returns when all
 // slots are done.
 func (p *Pool) Shutdown(ctx context.Context) {
-	p.stopOnce.Do(func() { close(p.stop); p.cancel() })
+	p.cancel()
 	done := make(chan struct{})
 	go func() { p.wg.Wait(); close(done) }()
 	select {
@@ -197,7 +185,7 @@ func (p *Pool) Size() int { return len(p.slots) }
 
 // Status reports every slot, in slot order.
 func (p *Pool) Status() []ChildStatus {
-	now := p.clock.Now()
+	now := p.cfg.Clock.Now()
 	out := make([]ChildStatus, 0, len(p.slots))
 	for _, s := range p.slots {
 		out = append(out, s.status(now))
@@ -207,31 +195,19 @@ func (p *Pool) Status() []ChildStatus {
 
 // Counts is how many slots are starting, idle and busy.
 func (p *Pool) Counts() (starting, idle, busy int) {
+	var n [3]int // by State
 	for _, s := range p.slots {
 		s.mu.Lock()
-		switch s.state {
-		case StateIdle:
-			idle++
-		case StateBusy:
-			busy++
-		default:
-			starting++
-		}
+		n[s.state]++
 		s.mu.Unlock()
 	}
-	return starting, idle, busy
+	return n[StateStarting], n[StateIdle], n[StateBusy]
 }
 
 // Alive is the number of children running (idle or busy).
 func (p *Pool) Alive() int {
 	_, idle, busy := p.Counts()
 	return idle + busy
-}
-
-// Busy is the number of children running a job.
-func (p *Pool) Busy() int {
-	_, _, busy := p.Counts()
-	return busy
 }
 
 // Ping asks a live child to check its database connection: the parent holds
@@ -249,48 +225,14 @@ func (p *Pool) Ping(ctx context.Context) error {
 	return errors.New("pool: no child alive")
 }
 
-func (p *Pool) startChild(slot int) (Child, error) {
-	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.startTimeout)
-	defer cancel()
-	return p.cfg.Start(ctx, slot)
-}
-
-func (p *Pool) stopped() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
-	}
-}
+func (p *Pool) stopped() bool { return p.stop.Err() != nil }
 
 // sleep waits d on the pool's clock; false if the pool stopped meanwhile.
 func (p *Pool) sleep(d time.Duration) bool {
 	select {
-	case <-p.clock.After(d):
+	case <-p.cfg.Clock.After(d):
 		return true
-	case <-p.stop:
+	case <-p.stop.Done():
 		return false
 	}
-}
-
-// gone waits a moment for a child whose call failed to exit: a broken
-// connection with a live process behind it must be killed.
-func (p *Pool) gone(c Child) bool {
-	select {
-	case <-c.Done():
-		return true
-	case <-p.clock.After(2 * time.Second):
-		return false
-	}
-}
-
-func (p *Pool) emit(e Event) {
-	if p.cfg.OnEvent != nil {
-		p.cfg.OnEvent(e)
-	}
-}
-
-func (p *Pool) fail(err error) {
-	p.fatalOnce.Do(func() { p.fatal <- err })
 }

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"syscall"
 
-	"github.com/hashicorp/go-plugin/runner"
+	"golang.org/x/sys/unix"
 )
 
 // procRunner is a go-plugin runner.Runner that starts the child from a
@@ -33,16 +33,10 @@ type procRunner struct {
 	state   *os.ProcessState
 }
 
-var _ runner.Runner = (*procRunner)(nil)
-
 func newProcRunner(cmd *exec.Cmd) (*procRunner, error) {
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	// Own process group: a terminal's Ctrl-C goes to the parent only, which
-	// then drives the children's shutdown itself.
-	cmd.SysProcAttr.Setpgid = true
+	// Own process group (Setpgid): a terminal's Ctrl-C goes to the parent
+	// only, which then drives the children's shutdown itself.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	// Plain pipes rather than cmd.StdoutPipe: the process is reaped with
 	// Process.Wait on the locked thread, not cmd.Wait, so the read ends are
 	// ours to close (in Wait, after go-plugin has drained them).
@@ -116,38 +110,25 @@ func (r *procRunner) Kill(_ context.Context) error {
 	return nil
 }
 
-// Signal sends sig to the child.
-func (r *procRunner) Signal(sig os.Signal) error {
-	if r.cmd.Process == nil {
-		return os.ErrProcessDone
-	}
-	return r.cmd.Process.Signal(sig)
-}
-
 // Done is closed once the child has exited and been reaped.
 func (r *procRunner) Done() <-chan struct{} { return r.done }
 
-// ExitDescription says how the child ended, for logs and restart reasons.
-func (r *procRunner) ExitDescription() string {
+// exit says how the child ended, once Done: the name of the signal that
+// killed it, if one did, and a description for logs and restart reasons.
+func (r *procRunner) exit() (signal, status string) {
 	if r.waitErr != nil {
-		return r.waitErr.Error()
+		return "", r.waitErr.Error() // no process state then
 	}
 	if r.state == nil {
-		return "unknown"
+		return "", "unknown"
 	}
-	return r.state.String()
-}
-
-// Signaled reports the signal that killed the child, if any.
-func (r *procRunner) Signaled() (syscall.Signal, bool) {
-	if r.state == nil {
-		return 0, false
+	if ws, ok := r.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		// A label-friendly name: "SIGKILL", "SIGSEGV", not "killed".
+		if signal = unix.SignalName(ws.Signal()); signal == "" {
+			signal = fmt.Sprintf("SIG%d", int(ws.Signal()))
+		}
 	}
-	ws, ok := r.state.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() {
-		return 0, false
-	}
-	return ws.Signal(), true
+	return signal, r.state.String()
 }
 
 func (r *procRunner) Stdout() io.ReadCloser             { return r.stdout }

@@ -40,25 +40,28 @@ func (s *slot) serve(first chan<- error) {
 	p := s.p
 	startFailures := 0 // in a row: the restart-storm count
 	idleDeaths := 0    // children in a row that died idle soon after starting
-	reported := false
 	report := func(err error) {
-		if !reported {
-			reported = true
+		if first != nil {
 			first <- err
+			first = nil
 		}
 	}
 	defer report(ErrClosed)
 	for !p.stopped() {
-		c, err := p.startChild(s.n)
+		ctx, cancel := context.WithTimeout(p.stop, startTimeout)
+		c, err := p.cfg.Start(ctx, s.n)
+		cancel()
 		if err != nil {
 			startFailures++
 			report(err)
-			p.emit(Event{Kind: EventStartFailed, Slot: s.n, Err: err})
-			p.log.Error("child failed to start", "child", s.n, "attempt", startFailures, "error", err.Error())
+			p.cfg.OnEvent(Event{Kind: EventStartFailed, Slot: s.n})
+			p.cfg.Log.Error("child failed to start", "child", s.n, "attempt", startFailures, "error", err.Error())
 			// Only children that cannot start (or answer the handshake)
 			// are a storm: this slot cannot run anything.
 			if startFailures >= p.cfg.MaxStartFailures {
-				p.fail(fmt.Errorf("%w: child %d failed %d times in a row, last: %v", ErrRestartStorm, s.n, startFailures, err))
+				p.fatalOnce.Do(func() {
+					p.fatal <- fmt.Errorf("%w: child %d failed %d times in a row, last: %v", ErrRestartStorm, s.n, startFailures, err)
+				})
 			}
 			if !p.sleep(p.restart.Delay(startFailures)) {
 				return
@@ -67,15 +70,14 @@ func (s *slot) serve(first chan<- error) {
 		}
 		startFailures = 0
 		report(nil)
-		started := p.clock.Now()
+		started := p.cfg.Clock.Now()
 		s.update(func() { s.child, s.started, s.jobs, s.rss, s.state = c, started, 0, 0, StateIdle })
-		p.emit(Event{Kind: EventStarted, Slot: s.n, PID: c.PID()})
-		p.log.Info("child started", "child", s.n, "pid", c.PID())
+		p.cfg.Log.Info("child started", "child", s.n, "pid", c.PID())
 
 		ev := s.run(c)
 
 		// Release what is left of the child (a dead one returns at once).
-		stopCtx, cancel := context.WithTimeout(context.Background(), p.cfg.stopGrace)
+		stopCtx, cancel := context.WithTimeout(context.Background(), stopGrace)
 		c.Stop(stopCtx)
 		cancel()
 		s.update(func() {
@@ -84,14 +86,14 @@ func (s *slot) serve(first chan<- error) {
 				s.restarts++
 			}
 		})
-		p.emit(ev)
+		p.cfg.OnEvent(ev)
 		if ev.Reason == ReasonShutdown {
 			return
 		}
 		// A child killed by its job (crash, timeout, memory) is replaced at
 		// once: the job was at fault. One that dies idle soon after it
 		// started is restarted with backoff, so a crash loop does not spin.
-		if !ev.Busy && ev.Reason != ReasonRecycled && p.clock.Now().Sub(started) < p.cfg.healthyAfter {
+		if !ev.Busy && ev.Reason != ReasonRecycled && p.cfg.Clock.Now().Sub(started) < healthyAfter {
 			idleDeaths++
 			if !p.sleep(p.restart.Delay(idleDeaths)) {
 				return
@@ -109,19 +111,19 @@ func (s *slot) run(c Child) Event {
 	// An idle child's memory is checked too: a leak between jobs counts.
 	// The first sample is taken at once, and one after every job, so the
 	// metrics and /status show a child's memory as soon as it exists.
-	tick, stop := p.clock.Ticker(p.cfg.idleMemoryPoll)
+	tick, stop := p.cfg.Clock.Ticker(p.cfg.idleMemoryPoll)
 	defer stop()
-	sample := make(chan time.Time, 1)
-	sample <- time.Time{}
-	for {
+	for sample := true; ; {
+		if sample && s.overMemory(c, false) {
+			c.Kill()
+			<-c.Done()
+			ev.Reason = ReasonMemory
+			return ev
+		}
+		sample = false
 		select {
-		case <-sample:
-			if s.overMemory(c, false) {
-				c.Kill()
-				<-c.Done()
-				ev.Reason = ReasonMemory
-				return ev
-			}
+		case <-tick:
+			sample = true
 		case req := <-p.jobs:
 			reason, gone := s.runJob(c, req)
 			if gone {
@@ -131,28 +133,20 @@ func (s *slot) run(c Child) Event {
 				}
 				return ev
 			}
-			select {
-			case sample <- time.Time{}:
-			default: // one is pending already
-			}
-			if p.cfg.MaxTasksPerChild > 0 && s.jobsDone() >= p.cfg.MaxTasksPerChild {
-				p.log.Info("retiring child after its job limit", "child", s.n, "pid", c.PID(), "jobs", s.jobsDone())
+			sample = true
+			// s.jobs is written only by this goroutine: reading it needs
+			// no lock.
+			if p.cfg.MaxTasksPerChild > 0 && s.jobs >= p.cfg.MaxTasksPerChild {
+				p.cfg.Log.Info("retiring child after its job limit", "child", s.n, "pid", c.PID(), "jobs", s.jobs)
 				ev.Reason = ReasonRecycled
 				return ev
 			}
 		case <-c.Done():
 			sig, status := c.Exit()
-			p.log.Warn("child exited", "child", s.n, "pid", c.PID(), "reason", "crash", "status", status)
+			p.cfg.Log.Warn("child exited", "child", s.n, "pid", c.PID(), "reason", "crash", "status", status)
 			ev.Reason, ev.Signal = ReasonCrash, sig
 			return ev
-		case <-tick:
-			if s.overMemory(c, false) {
-				c.Kill()
-				<-c.Done()
-				ev.Reason = ReasonMemory
-				return ev
-			}
-		case <-p.stop:
+		case <-p.stop.Done():
 			ev.Reason = ReasonShutdown
 			return ev
 		}
@@ -167,27 +161,27 @@ func (s *slot) runJob(c Child, req request) (Reason, bool) {
 	p := s.p
 	// Work nobody will settle is not started: the caller gave up (for the
 	// supervisor, the message's channel died) or the pool is stopping.
-	if err := req.ctx.Err(); err != nil {
+	err := req.ctx.Err()
+	if err == nil && p.stopped() {
+		err = ErrClosed
+	}
+	if err != nil {
 		req.reply <- response{err: err}
 		return 0, false
 	}
-	if p.stopped() {
-		req.reply <- response{err: ErrClosed}
-		return 0, false
-	}
-	s.update(func() { s.state, s.matchID, s.since = StateBusy, req.job.MatchID, p.clock.Now() })
+	s.update(func() { s.state, s.matchID, s.since = StateBusy, req.job.MatchID, p.cfg.Clock.Now() })
 	defer s.update(func() { s.state, s.matchID = StateIdle, "" })
 
 	// The limits are armed before the job starts, so a job's whole life is
 	// under them.
-	timeout := p.clock.After(p.cfg.TaskTimeout)
-	poll, stopPoll := p.clock.Ticker(p.cfg.memoryPoll)
+	timeout := p.cfg.Clock.After(p.cfg.TaskTimeout)
+	poll, stopPoll := p.cfg.Clock.Ticker(p.cfg.memoryPoll)
 	defer stopPoll()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// runJob returns only once Process has: a limit ends the call by
+	// killing the child, not by cancelling it.
 	done := make(chan response, 1)
 	go func() {
-		res, err := c.Process(ctx, req.job)
+		res, err := c.Process(context.Background(), req.job)
 		done <- response{res, err}
 	}()
 	kill := p.kill
@@ -206,8 +200,11 @@ func (s *slot) runJob(c Child, req request) (Reason, bool) {
 			if reason == 0 {
 				reason = ReasonCrash
 			}
-			// The call failed: make sure the process is gone too.
-			if !p.gone(c) {
+			// The call failed: make sure the process is gone too (a
+			// broken connection with a live process behind it is killed).
+			select {
+			case <-c.Done():
+			case <-p.cfg.Clock.After(2 * time.Second):
 				c.Kill()
 				<-c.Done()
 			}
@@ -216,7 +213,7 @@ func (s *slot) runJob(c Child, req request) (Reason, bool) {
 			return reason, true
 		case <-timeout:
 			if killed == 0 {
-				p.log.Error("job over the task timeout; killing its child", "child", s.n, "pid", c.PID(), "match_id", req.job.MatchID, "timeout", p.cfg.TaskTimeout.String())
+				p.cfg.Log.Error("job over the task timeout; killing its child", "child", s.n, "pid", c.PID(), "match_id", req.job.MatchID, "timeout", p.cfg.TaskTimeout.String())
 				killed = ReasonTimeout
 				c.Kill()
 			}
@@ -244,18 +241,12 @@ func (s *slot) overMemory(c Child, busy bool) bool {
 		return false
 	}
 	s.update(func() { s.rss = rss })
-	p.emit(Event{Kind: EventRSS, Slot: s.n, PID: c.PID(), RSS: rss})
+	p.cfg.OnEvent(Event{Kind: EventRSS, Slot: s.n, PID: c.PID(), RSS: rss})
 	if p.cfg.MaxChildMemory <= 0 || rss <= p.cfg.MaxChildMemory {
 		return false
 	}
-	p.log.Error("child over memory limit; killing it", "child", s.n, "pid", c.PID(), "rss_bytes", rss, "limit_bytes", p.cfg.MaxChildMemory, "busy", busy)
+	p.cfg.Log.Error("child over memory limit; killing it", "child", s.n, "pid", c.PID(), "rss_bytes", rss, "limit_bytes", p.cfg.MaxChildMemory, "busy", busy)
 	return true
-}
-
-func (s *slot) jobsDone() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.jobs
 }
 
 func (s *slot) status(now time.Time) ChildStatus {

@@ -46,20 +46,11 @@ const (
 	ReasonStartFailure                   // failed to start or to answer its handshake
 )
 
+var reasonNames = [...]string{"unknown", "crash", "timeout", "memory", "recycled", "shutdown", "start_failure"}
+
 func (r Reason) String() string {
-	switch r {
-	case ReasonCrash:
-		return "crash"
-	case ReasonTimeout:
-		return "timeout"
-	case ReasonMemory:
-		return "memory"
-	case ReasonRecycled:
-		return "recycled"
-	case ReasonShutdown:
-		return "shutdown"
-	case ReasonStartFailure:
-		return "start_failure"
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
 	}
 	return "unknown"
 }
@@ -90,8 +81,7 @@ var ErrRestartStorm = errors.New("pool: children keep failing to start")
 type EventKind uint8
 
 const (
-	EventStarted     EventKind = iota + 1 // a child is up (PID)
-	EventStartFailed                      // a start failed (Err)
+	EventStartFailed EventKind = iota + 1 // a start failed
 	EventExited                           // a child went (Reason, Signal)
 	EventRSS                              // a child's memory was sampled (RSS)
 )
@@ -105,7 +95,6 @@ type Event struct {
 	Reason Reason // EventExited
 	Signal string // EventExited: the signal that killed it, if any
 	Busy   bool   // EventExited: it was running a job
-	Err    error  // EventStartFailed
 	RSS    int64  // EventRSS
 }
 
@@ -130,15 +119,9 @@ const (
 	StateBusy                  // a child runs a job
 )
 
-func (s State) String() string {
-	switch s {
-	case StateIdle:
-		return "idle"
-	case StateBusy:
-		return "busy"
-	}
-	return "starting"
-}
+// String is the state's name; the three constants are all the values a
+// slot's state takes.
+func (s State) String() string { return [...]string{"starting", "idle", "busy"}[s] }
 
 // ChildStatus is what one slot is doing, for /status.
 type ChildStatus struct {

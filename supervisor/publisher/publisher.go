@@ -16,6 +16,7 @@
 package publisher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,9 +47,8 @@ const defaultTimeout = 30 * time.Second
 // serialized: one is in flight at a time, which keeps the basic.return check
 // exact.
 type Publisher struct {
-	conn    func() (*amqp.Connection, error)
-	log     *slog.Logger
-	timeout time.Duration
+	conn func() (*amqp.Connection, error)
+	log  *slog.Logger
 
 	mu      sync.Mutex
 	ch      *amqp.Channel
@@ -58,10 +58,8 @@ type Publisher struct {
 // New returns a Publisher on the connection conn returns (called whenever a
 // channel has to be opened).
 func New(conn func() (*amqp.Connection, error), log *slog.Logger) *Publisher {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Publisher{conn: conn, log: log, timeout: defaultTimeout}
+	log = cmp.Or(log, slog.Default())
+	return &Publisher{conn: conn, log: log}
 }
 
 // OnConnection is New for a fixed connection (command-line tools).
@@ -79,6 +77,8 @@ func OnConnection(c *amqp.Connection, log *slog.Logger) *Publisher {
 // persistent.
 func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishing) error {
 	msg.DeliveryMode = amqp.Persistent
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	err := p.publishOnce(ctx, queue, msg)
 	if !errors.Is(err, errUnroutable) {
 		return err
@@ -94,15 +94,11 @@ func (p *Publisher) Publish(ctx context.Context, queue string, msg amqp.Publishi
 func (p *Publisher) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ch != nil {
-		_ = p.ch.Close()
-		p.ch = nil
-	}
+	p.drop()
 }
 
+// declare declares queue again. Callers hold p.mu.
 func (p *Publisher) declare(queue string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ch, err := p.channel()
 	if err != nil {
 		return err
@@ -114,14 +110,13 @@ func (p *Publisher) declare(queue string) error {
 	return nil
 }
 
+// publishOnce publishes and waits for the confirm. Callers hold p.mu.
 func (p *Publisher) publishOnce(ctx context.Context, queue string, msg amqp.Publishing) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ch, err := p.channel()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := context.WithTimeout(ctx, defaultTimeout)
 	defer cancel()
 	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, msg)
 	if err != nil {

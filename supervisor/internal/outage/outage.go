@@ -29,6 +29,9 @@ func (t *Tracker) Set(up bool, now time.Time) {
 	}
 }
 
+// Ok reports whether the dependency answers (no outage).
+func (t *Tracker) Ok() bool { return t.since.Load() == 0 }
+
 // For is how long the current outage has lasted at now (0 while up).
 func (t *Tracker) For(now time.Time) time.Duration {
 	s := t.since.Load()
