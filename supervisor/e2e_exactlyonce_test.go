@@ -107,7 +107,15 @@ func TestDeliveryWhoseChannelDiedIsNotStarted(t *testing.T) {
 	waiting, waitingIDs := seed(e, "waiting", 1, 4, "", 0)
 	s := e.StartSupervisor("--pool-size=1", "--prefetch=2", "--worker-id="+workerID)
 	s.WaitReady(t, 30*time.Second)
-	e.Publish(held[0], waiting[0])
+	// The held job must own the child before the other message arrives:
+	// deliveries are handled concurrently, so publishing both at once lets
+	// either reach the child first (and a waiting job that ran already has
+	// nothing left to give up).
+	e.Publish(held[0])
+	e2etest.WaitFor(t, 30*time.Second, "the held job running", func() bool {
+		return s.Metric(t, `collector_pool_children{state="busy"}`) == 1 && s.Metric(t, "collector_jobs_in_flight") == 1
+	})
+	e.Publish(waiting[0])
 	e2etest.WaitFor(t, 30*time.Second, "one job running and one waiting for the child", func() bool {
 		return s.Metric(t, `collector_pool_children{state="busy"}`) == 1 && s.Metric(t, "collector_jobs_in_flight") == 2
 	})
