@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"time"
 
@@ -71,13 +72,15 @@ func (d *Delivery) BrokerCounts() bool {
 	return ok
 }
 
-// headerInt reads an integer header of any width; anything else is 0.
+// headerInt reads an integer header of any width; anything else is 0. The
+// value is clamped to [0, MaxInt32]: a publisher's negative or wrapped count
+// must not keep a poison message below --max-attempts for ever.
 func headerInt(t amqp.Table, k string) int {
 	switch v := reflect.ValueOf(t[k]); {
 	case v.CanInt():
-		return int(v.Int())
+		return int(min(max(v.Int(), 0), math.MaxInt32))
 	case v.CanUint():
-		return int(v.Uint())
+		return int(min(v.Uint(), math.MaxInt32))
 	}
 	return 0
 }
