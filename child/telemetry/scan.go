@@ -1,9 +1,12 @@
 package telemetry
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -261,6 +264,17 @@ var strClass = func() (t [256]byte) {
 	return
 }()
 
+// strStop marks, in eight string bytes read little-endian, those that end
+// the fast path (the strClass bytes: '"', '\\' and control characters) by
+// setting their top bits. Only the lowest marked byte is certain (a borrow
+// can mark a byte above a real match), and it is the only one used.
+func strStop(w uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (lo * '"')
+	b := w ^ (lo * '\\')
+	return ((q-lo)&^q | (b-lo)&^b | (w-lo*0x20)&^w) & hi
+}
+
 // maxToken bounds a string or number the decoder has to hold whole (keys
 // and kept values). Telemetry's longest are a few hundred bytes; skipped
 // strings stream through and have no limit.
@@ -292,6 +306,15 @@ func (s *scanner) scanString(retain bool) ([]byte, bool, error) {
 	for {
 	scan:
 		for i < s.end {
+			if i+8 <= s.end {
+				// Eight bytes at a time while none of them ends the fast path.
+				m := strStop(binary.LittleEndian.Uint64(s.buf[i : i+8]))
+				if m == 0 {
+					i += 8
+					continue
+				}
+				i += bits.TrailingZeros64(m) >> 3
+			}
 			c := s.buf[i]
 			if strClass[c] == 0 {
 				i++
@@ -478,6 +501,11 @@ func (s *scanner) number(convert bool) (number, error) {
 			s.pos = i
 			return number{raw: raw, isInt: isInt, f: f}, nil
 		}
+		// Coordinates (float32 values printed in full) have 16–17 digits.
+		if f, ok := parseDecimal(raw); ok {
+			s.pos = i
+			return number{raw: raw, isInt: bytes.IndexByte(raw, '.') < 0, f: f}, nil
+		}
 	}
 	isInt, ok := numberGrammar(raw)
 	if !ok {
@@ -653,9 +681,15 @@ func (s *scanner) skipValue(depth int) (kind int, truthy bool, err error) {
 		t, err := s.skipString()
 		return vString, t, err
 	case '{':
+		if t, ok := s.skipFast(depth); ok {
+			return vObject, t, nil
+		}
 		t, err := s.skipContainer(depth+1, '{', '}')
 		return vObject, t, err
 	case '[':
+		if t, ok := s.skipFast(depth); ok {
+			return vArray, t, nil
+		}
 		t, err := s.skipContainer(depth+1, '[', ']')
 		return vArray, t, err
 	case 't':
@@ -712,4 +746,214 @@ func (s *scanner) skipContainer(depth int, open, close byte) (bool, error) {
 		c, more, err = s.next(close, -1)
 	}
 	return truthy && err == nil, err
+}
+
+// skipFast is skipContainer's fast path for the common case: the container
+// opening at s.buf[s.pos] lies wholly in the buffer and is well formed. It
+// walks the bytes in one loop (no call per token, no refills) with the open
+// containers as bits of one word. Whatever it is not sure of (the buffer
+// ends first, anything malformed, NaN/Infinity, a control character in a
+// string, nesting deeper than 64 levels or than maxDepth) makes it give up
+// with ok=false and s.pos untouched: skipContainer then runs from the same
+// byte and says exactly what it always said. depth is skipValue's.
+func (s *scanner) skipFast(depth int) (truthy, ok bool) {
+	buf := s.buf[:s.end]
+	i := s.pos
+	limit := min(64, maxDepth-depth) // containers open at once
+	var objects uint64               // bit k: the k-th open container is an object
+	open := 0
+	for {
+		// buf[i] starts a value.
+		switch c := buf[i]; {
+		case c == '{' || c == '[':
+			if open == limit {
+				return false, false
+			}
+			if c == '{' {
+				objects |= 1 << open
+			} else {
+				objects &^= 1 << open
+			}
+			open++
+			if i = skipSpace(buf, i+1); i >= len(buf) {
+				return false, false
+			}
+			if buf[i] == c+2 { // '{'+2 == '}', '['+2 == ']'
+				open--
+				i++
+				break
+			}
+			if open == 1 {
+				truthy = true
+			}
+			if c == '{' {
+				if i = skipKey(buf, i); i < 0 {
+					return false, false
+				}
+			}
+			continue
+		case c == '"':
+			if i = skipStr(buf, i); i < 0 {
+				return false, false
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			if i = skipNumber(buf, i); i < 0 {
+				return false, false
+			}
+		case c == 't' && hasWord(buf, i, "true"), c == 'n' && hasWord(buf, i, "null"):
+			i += 4
+		case c == 'f' && hasWord(buf, i, "false"):
+			i += 5
+		default:
+			return false, false
+		}
+		// A value ended at i: close containers until one continues.
+		for {
+			if open == 0 {
+				s.pos = i
+				return truthy, true
+			}
+			if i = skipSpace(buf, i); i >= len(buf) {
+				return false, false
+			}
+			inObject := objects&(1<<(open-1)) != 0
+			switch buf[i] {
+			case ',':
+				if i = skipSpace(buf, i+1); i >= len(buf) {
+					return false, false
+				}
+				if inObject {
+					if i = skipKey(buf, i); i < 0 {
+						return false, false
+					}
+				}
+			case '}', ']':
+				if (buf[i] == '}') != inObject {
+					return false, false
+				}
+				open--
+				i++
+				continue
+			default:
+				return false, false
+			}
+			break
+		}
+	}
+}
+
+// skipNumber returns the index after the number starting at buf[i], checked
+// against JSON's grammar in one pass, or -1 when it is malformed, when more
+// number bytes follow it (skipContainer would read those as part of the
+// token and refuse it), or when it reaches the end of buf.
+func skipNumber(buf []byte, i int) int {
+	if buf[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(buf):
+		return -1
+	case buf[i] == '0':
+		i++
+	case buf[i] >= '1' && buf[i] <= '9':
+		i = digits(buf, i+1)
+	default:
+		return -1
+	}
+	if i < len(buf) && buf[i] == '.' {
+		d := i + 1
+		if i = digits(buf, d); i == d {
+			return -1
+		}
+	}
+	if i < len(buf) && (buf[i] == 'e' || buf[i] == 'E') {
+		i++
+		if i < len(buf) && (buf[i] == '+' || buf[i] == '-') {
+			i++
+		}
+		d := i
+		if i = digits(buf, d); i == d {
+			return -1
+		}
+	}
+	if i >= len(buf) || numChars[buf[i]] {
+		return -1
+	}
+	return i
+}
+
+// skipSpace returns the index of the first non-whitespace byte at or after i.
+func skipSpace(buf []byte, i int) int {
+	for i < len(buf) && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipKey consumes `"key" :` and the whitespace after it, returning the index
+// of the value's first byte, or -1 when that is not all in buf or not well formed.
+func skipKey(buf []byte, i int) int {
+	if buf[i] != '"' {
+		return -1
+	}
+	if i = skipStr(buf, i); i < 0 {
+		return -1
+	}
+	if i = skipSpace(buf, i); i >= len(buf) || buf[i] != ':' {
+		return -1
+	}
+	if i = skipSpace(buf, i+1); i >= len(buf) {
+		return -1
+	}
+	return i
+}
+
+// skipStr returns the index after the string opening at buf[i], or -1 when
+// it does not end in buf or holds a control character or a bad escape.
+func skipStr(buf []byte, i int) int {
+	i++
+	for i < len(buf) {
+		if i+8 <= len(buf) {
+			m := strStop(binary.LittleEndian.Uint64(buf[i : i+8]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
+		switch c := buf[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			if i+1 >= len(buf) {
+				return -1
+			}
+			switch buf[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(buf) {
+					return -1
+				}
+				for _, h := range buf[i+2 : i+6] {
+					if unhex(h) < 0 {
+						return -1
+					}
+				}
+				i += 6
+			default:
+				return -1
+			}
+		case c < 0x20:
+			return -1
+		default:
+			i++
+		}
+	}
+	return -1
+}
+
+// hasWord reports whether buf holds word at i.
+func hasWord(buf []byte, i int, word string) bool {
+	return len(buf)-i >= len(word) && string(buf[i:i+len(word)]) == word
 }

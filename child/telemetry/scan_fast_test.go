@@ -1,0 +1,144 @@
+package telemetry
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"testing"
+)
+
+// skipBoth skips the container at the start of data twice: with skipFast
+// and with skipContainer. It returns what each said; fastOK is whether the
+// fast path took it.
+func skipBoth(t *testing.T, data []byte) (fastOK, fastTruthy bool, fastPos int, slowTruthy bool, slowPos int, slowErr error) {
+	t.Helper()
+	s := newScanner(bytes.NewReader(data), "t")
+	if _, err := s.peek(); err != nil {
+		t.Skipf("not a scannable input: %v", err) // e.g. invalid UTF-8, refused on arrival
+	}
+	before := s.pos
+	fastTruthy, fastOK = s.skipFast(1)
+	fastPos = s.pos
+	if !fastOK && s.pos != before {
+		t.Fatalf("%q: skipFast gave up but moved from %d to %d", data, before, s.pos)
+	}
+	s = newScanner(bytes.NewReader(data), "t")
+	if _, err := s.peek(); err != nil {
+		t.Fatalf("peek: %v", err)
+	}
+	slowTruthy, slowErr = s.skipContainer(2, data[0], data[0]+2)
+	return fastOK, fastTruthy, fastPos, slowTruthy, s.pos, slowErr
+}
+
+// checkAgree fails when skipFast accepted what skipContainer refuses, or
+// ended somewhere else, or disagrees on truthiness.
+func checkAgree(t *testing.T, data []byte) (fastOK bool) {
+	t.Helper()
+	ok, ft, fp, st, sp, serr := skipBoth(t, data)
+	if !ok {
+		return false
+	}
+	switch {
+	case serr != nil:
+		t.Fatalf("%q: skipFast accepted, skipContainer refused: %v", data, serr)
+	case fp != sp:
+		t.Fatalf("%q: skipFast ended at %d, skipContainer at %d", data, fp, sp)
+	case ft != st:
+		t.Fatalf("%q: skipFast truthy=%v, skipContainer %v", data, ft, st)
+	}
+	return true
+}
+
+func TestSkipFast(t *testing.T) {
+	// A trailing byte after each container, so a value at its very end
+	// (a number) is known to be complete.
+	fast := []string{
+		`{}`, `[]`, `{ }`, "[ \n\t]", `{"a":1}`, `[1,2,3]`, `{"a":{"b":[{"c":[]}]}}`,
+		`{"s":"x\"y\\z\/\b\f\n\r\t\u00e9\uD83D\uDE00"}`, `{"a" : "b" , "c" : [ true , false , null ] }`,
+		`[-0,0.5,-1.25e-3,1E+9,12345678901234567890]`, `{"k":"` + strings.Repeat("long ascii ", 40) + `"}`,
+		`{"utf8":"é — ü 😀"}`, `[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
+		`{"character":{"name":"SilentFox_ru","teamId":9,"health":100,"location":{"x":54800.12890625,"y":753071.9375,"z":1296.740478515625},"ranking":0,"accountId":"account.675e64505d55cf3faf7a6ad15de215d8","isInBlueZone":false,"zone":[],"type":"user","isDBNO":false},"common":{"isGame":0.10000000149011612}}`,
+	}
+	for _, in := range fast {
+		if !checkAgree(t, []byte(in+" ")) {
+			t.Errorf("%q: the fast path gave up on a well-formed container", in)
+		}
+	}
+	// The fast path must give up on these (skipContainer then reports or
+	// accepts them exactly as before).
+	slow := []string{
+		`{"a":1,}`, `[1,]`, `{"a" 1}`, `{1:2}`, `[1 2]`, `{"a":1]`, `[1}`, `{"a":"x\q"}`,
+		"{\"a\":\"x\ty\"}", `{"a":"x\u12"}`, `[NaN]`, `[Infinity]`, `[-Infinity]`, `[tru]`, `[nul]`,
+		`[01]`, `[1.]`, `[-]`, `[1e]`, `[.5]`, `{"a":1`, `[1,2`, `{"a":"unterminated`,
+		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`,
+		`[1`, `{"a":12`, // end of the buffer: the number may go on in the next read
+	}
+	for _, in := range slow {
+		data := []byte(in)
+		if !strings.HasSuffix(in, "1") && !strings.HasSuffix(in, "2") {
+			data = append(data, ' ')
+		}
+		if ok, _, _, _, _, _ := skipBoth(t, data); ok {
+			t.Errorf("%q: the fast path took it", in)
+		}
+	}
+}
+
+// FuzzSkipFast: whatever skipFast accepts, skipContainer accepts the same
+// way (same end, same truthiness); what it refuses is left to skipContainer.
+func FuzzSkipFast(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":null}],"c":"d\n"} `, `[true,false,-1.5e3] `, `{"x":"\u00e9"}]`, `[[]] `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 || (data[0] != '{' && data[0] != '[') {
+			return
+		}
+		checkAgree(t, data)
+	})
+}
+
+// TestStrStop compares the eight-byte test with the byte table on every
+// position of words built from the bytes that matter and their neighbours.
+func TestStrStop(t *testing.T) {
+	interesting := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 'a', 0x7f, 0x80, 0xc3, 0xff}
+	var w [8]byte
+	check := func() {
+		m := strStop(binary.LittleEndian.Uint64(w[:]))
+		want := -1
+		for k, c := range w {
+			if strClass[c] != 0 {
+				want = k
+				break
+			}
+		}
+		got := -1
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("%q: first stop byte %d, want %d", w, got, want)
+		}
+	}
+	for _, a := range interesting {
+		for _, b := range interesting {
+			for pa := range 8 {
+				for pb := range 8 {
+					for k := range w {
+						w[k] = 'x'
+					}
+					w[pa], w[pb] = a, b
+					check()
+				}
+			}
+		}
+	}
+	for c := range 256 {
+		for k := range w {
+			w[k] = 'x'
+		}
+		w[7] = byte(c)
+		check()
+	}
+}
