@@ -19,6 +19,12 @@ import (
 // player's samples are inserted only if the match has none for that player
 // yet, which keeps samples the reference worker wrote (it never set the
 // flag) from being doubled. A first run stores exactly the reference's rows.
+//
+// The reference's ON CONFLICT DO NOTHING is not kept: with no unique key
+// but the serial id it can never fire, and it is not free: PostgreSQL then
+// inserts every row speculatively (a probe of the primary key and a
+// speculative-insertion lock per row), about a tenth of a heavy match's
+// database CPU (docs/PARITY.md, difference 4).
 type CirclePositions struct {
 	MatchID string
 	Rows    []extract.CirclePosition
@@ -46,8 +52,7 @@ var circleInsertSQL = prepared(fmt.Sprintf(`
 	)
 	INSERT INTO player_circle_positions (match_id, %s)
 	SELECT $1::text, %s FROM %s
-	WHERE NOT EXISTS (SELECT 1 FROM present p WHERE p.player_name = s.player_name)
-	ON CONFLICT DO NOTHING`, columnNames(circleCols), unnestColumns(circleCols, "s"), unnestSource(circleCols, 2, "s", false)))
+	WHERE NOT EXISTS (SELECT 1 FROM present p WHERE p.player_name = s.player_name)`, columnNames(circleCols), unnestColumns(circleCols, "s"), unnestSource(circleCols, 2, "s", false)))
 
 func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if len(w.Rows) == 0 {

@@ -884,7 +884,9 @@ func skipNumber(buf []byte, i int) int {
 
 // skipSpace returns the index of the first non-whitespace byte at or after i.
 func skipSpace(buf []byte, i int) int {
-	for i < len(buf) && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t') {
+	// Telemetry is compact JSON: the first byte is nearly always not space,
+	// and one comparison says so (every space byte is <= ' ').
+	for i < len(buf) && buf[i] <= ' ' && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t') {
 		i++
 	}
 	return i
