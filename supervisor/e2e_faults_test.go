@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/pewstats/collector/supervisor/consumer"
 	"github.com/pewstats/collector/supervisor/e2etest"
 )
 
@@ -141,6 +144,49 @@ func TestPoisonMessagesAreDeadLetteredAfterTwoAttempts(t *testing.T) {
 	for _, f := range failed {
 		if a, _ := f.Headers["x-attempts"].(int32); a != 2 {
 			t.Errorf("%s: x-attempts = %v, want 2", f.Reason(), f.Headers["x-attempts"])
+		}
+	}
+}
+
+// TestForgedCountsStillBoundRetries: a publisher's negative retry counts
+// cannot keep a poison message alive. A transient failure whose
+// x-collector-transient-attempts says -1000 is counted from 0 and
+// dead-lettered after --max-transient-attempts (before headerInt clamped
+// the header it was retried about a thousand times, until
+// --max-transient-age); a crashing message whose x-collector-attempts says
+// -1000 is dead-lettered after --max-attempts.
+func TestForgedCountsStillBoundRetries(t *testing.T) {
+	e := e2etest.New(t)
+	transient, transientIDs := seed(e, "forged-transient", 1, 2, "transient", 1)
+	crash, crashIDs := seed(e, "forged-crash", 1, 3, "exit", 1)
+	normal, normalIDs := seed(e, "ok", 1, 4, "", 0)
+	s := e.StartSupervisor("--pool-size=2", "--max-transient-attempts=3", "--restart-backoff=50ms")
+	s.WaitReady(t, 30*time.Second)
+	e.PublishWithHeaders(amqp.Table{consumer.HeaderTransientAttempts: int32(-1000)}, transient...)
+	e.PublishWithHeaders(amqp.Table{consumer.HeaderAttempts: int64(-1000)}, crash...)
+	e.Publish(normal...)
+	e2etest.WaitFor(t, 60*time.Second, "both forged messages dead-lettered", func() bool {
+		n, _ := e.QueueDepth(e.FailedQueue())
+		return n == 2
+	})
+	drained(t, e, s, 60*time.Second)
+	if err := s.Stop(t, 30*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	failed := e.Check(t, e2etest.Ledger{
+		Processed: map[string]int{normalIDs[0]: 4},
+		Failed:    map[string]string{transientIDs[0]: "transient_exhausted", crashIDs[0]: "crash"},
+	})
+	for _, f := range failed {
+		switch f.Reason() {
+		case "transient_exhausted":
+			if n, _ := f.Headers[consumer.HeaderTransientAttempts].(int32); n != 2 {
+				t.Errorf("transient: dead-lettered copy carries %v earlier transient attempts, want 2", f.Headers[consumer.HeaderTransientAttempts])
+			}
+		case "crash":
+			if a, _ := f.Headers["x-attempts"].(int32); a != 2 {
+				t.Errorf("crash: x-attempts = %v, want 2", f.Headers["x-attempts"])
+			}
 		}
 	}
 }

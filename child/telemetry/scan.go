@@ -167,8 +167,19 @@ func (s *scanner) validate(from, to int, final bool) error {
 	return newErr(ErrBadJSON, s.path, s.base+int64(i), errors.New("invalid UTF-8 byte sequence"))
 }
 
-// peek returns the next non-whitespace byte without consuming it.
+// peek returns the next non-whitespace byte without consuming it. The
+// common case is a non-space byte already in the buffer; the rest is
+// peekSlow.
 func (s *scanner) peek() (byte, error) {
+	if s.pos < s.end {
+		if c := s.buf[s.pos]; c > ' ' {
+			return c, nil
+		}
+	}
+	return s.peekSlow()
+}
+
+func (s *scanner) peekSlow() (byte, error) {
 	for {
 		for s.pos < s.end {
 			c := s.buf[s.pos]

@@ -174,6 +174,12 @@ func (e *Env) DeleteQueue(name string) {
 // reference does), persistent, with publisher confirms.
 func (e *Env) Publish(bodies ...[]byte) {
 	e.T.Helper()
+	e.PublishWithHeaders(nil, bodies...)
+}
+
+// PublishWithHeaders is Publish with AMQP headers on every message.
+func (e *Env) PublishWithHeaders(headers amqp.Table, bodies ...[]byte) {
+	e.T.Helper()
 	conn, ch := e.Channel()
 	defer conn.Close()
 	if _, err := ch.QueueDeclare(e.ProcessingQueue(), true, false, false, false, nil); err != nil {
@@ -184,7 +190,7 @@ func (e *Env) Publish(bodies ...[]byte) {
 	}
 	for _, b := range bodies {
 		e.remember(b)
-		c, err := ch.PublishWithDeferredConfirm("", e.ProcessingQueue(), false, false, amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json", Body: b})
+		c, err := ch.PublishWithDeferredConfirm("", e.ProcessingQueue(), false, false, amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json", Headers: headers, Body: b})
 		if err != nil || !c.Wait() {
 			e.T.Fatalf("e2etest: publish: %v", err)
 		}
