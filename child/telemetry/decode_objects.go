@@ -106,6 +106,10 @@ func (d *decoder) location(f field, ch *Character) error {
 		}
 		return err
 	}
+	if v, ok := s.xyzAhead(); ok {
+		ch.Location, ch.Has = v, ch.Has|CharHasLocation|CharHasX|CharHasY|CharHasZ
+		return nil
+	}
 	name := fieldNames[f]
 	keys := 0
 	err := d.object(func(key []byte) error {

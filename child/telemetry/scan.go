@@ -970,3 +970,52 @@ func skipStr(buf []byte, i int) int {
 func hasWord(buf []byte, i int, word string) bool {
 	return len(buf)-i >= len(word) && string(buf[i:i+len(word)]) == word
 }
+
+// testNoXYZ turns xyzAhead off, for the tests that compare it with the
+// general decoder.
+var testNoXYZ bool
+
+// xyzAhead is the fast path for the one shape every telemetry location has,
+// {"x":<number>,"y":<number>,"z":<number>}, compact and wholly in the
+// buffer (s.buf[s.pos] == '{'), with numbers parseDecimal converts. It
+// consumes the object and returns its values; anything else (other keys or
+// order, whitespace, null, NaN, an exponent, the buffer ending) returns
+// ok=false with nothing consumed, and the general decoder reads the object.
+func (s *scanner) xyzAhead() (v Vec3, ok bool) {
+	if testNoXYZ {
+		return Vec3{}, false
+	}
+	buf := s.buf[s.pos:s.end]
+	i := 0
+	for k, key := range [3]string{`{"x":`, `,"y":`, `,"z":`} {
+		if !hasWord(buf, i, key) {
+			return Vec3{}, false
+		}
+		i += len(key)
+		j := i
+		for j < len(buf) && numChars[buf[j]] {
+			j++
+		}
+		if j >= len(buf) {
+			return Vec3{}, false
+		}
+		f, ok := parseDecimal(buf[i:j])
+		if !ok {
+			return Vec3{}, false
+		}
+		switch k {
+		case 0:
+			v.X = f
+		case 1:
+			v.Y = f
+		default:
+			v.Z = f
+		}
+		i = j
+	}
+	if i >= len(buf) || buf[i] != '}' {
+		return Vec3{}, false
+	}
+	s.pos += i + 1
+	return v, true
+}

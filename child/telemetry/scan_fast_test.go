@@ -2,7 +2,9 @@ package telemetry
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"strings"
 	"testing"
@@ -141,4 +143,102 @@ func TestStrStop(t *testing.T) {
 		w[7] = byte(c)
 		check()
 	}
+}
+
+// readBoth decodes data with and without xyzAhead and fails t when the
+// outcomes differ in any way (events, error, counts).
+func readBoth(t *testing.T, data []byte) {
+	t.Helper()
+	read := func(noXYZ bool) (*Match, error) {
+		testNoXYZ = noXYZ
+		defer func() { testNoXYZ = false }()
+		return Read(context.Background(), bytes.NewReader(data), "t", 1<<20)
+	}
+	fast, ferr := read(false)
+	slow, serr := read(true)
+	if (ferr == nil) != (serr == nil) || (ferr != nil && ferr.Error() != serr.Error()) {
+		t.Fatalf("%q: errors differ: fast %v, general %v", data, ferr, serr)
+	}
+	if ferr == nil {
+		if f, g := dumpMatch(fast), dumpMatch(slow); f != g {
+			t.Fatalf("%q: matches differ:\nfast    %s\ngeneral %s", data, f, g)
+		}
+	}
+}
+
+// dumpMatch prints a match with the actors and damage infos the events
+// point to, so two decodes compare by value (NaN equal to NaN, as printed).
+func dumpMatch(m *Match) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "total=%d mismatches=%d %q\n", m.TotalEvents, m.Mismatches, m.FirstMismatch)
+	for i := range m.Events {
+		ev := m.Events[i]
+		chars := []*Character{ev.Attacker, ev.Victim, ev.Finisher, ev.Killer, ev.DBNOMaker, ev.Character, ev.Reviver}
+		infos := []*DamageInfo{ev.FinishDamage, ev.KillerDamage, ev.DBNODamage}
+		ev.Attacker, ev.Victim, ev.Finisher, ev.Killer, ev.DBNOMaker, ev.Character, ev.Reviver = nil, nil, nil, nil, nil, nil, nil
+		ev.FinishDamage, ev.KillerDamage, ev.DBNODamage = nil, nil, nil
+		fmt.Fprintf(&b, "%+v\n", ev)
+		for k, c := range chars {
+			if c != nil {
+				fmt.Fprintf(&b, "  actor %d %+v\n", k, *c)
+			}
+		}
+		for k, d := range infos {
+			if d != nil {
+				fmt.Fprintf(&b, "  info %d %+v\n", k, *d)
+			}
+		}
+	}
+	return b.String()
+}
+
+func positionEvent(location string) []byte {
+	return []byte(`[{"_T":"LogGameStatePeriodic","gameState":{"elapsedTime":1}},{"_T":"LogPlayerPosition","character":{"name":"a","teamId":1,"location":` +
+		location + `},"elapsedTime":3}]`)
+}
+
+// TestXYZAhead: the location fast path takes the real shape and gives the
+// general decoder's values; every other shape is left to the general decoder.
+func TestXYZAhead(t *testing.T) {
+	for _, c := range []struct {
+		loc  string
+		fast bool
+	}{
+		{`{"x":54800.12890625,"y":753071.9375,"z":1296.740478515625}`, true},
+		{`{"x":-0,"y":0.10000000149011612,"z":1}`, true},
+		{`{"x":1,"y":2,"z":3}`, true},
+		{`{"x":12345678901234567890,"y":2,"z":3}`, false}, // 20 digits: strconv
+		{`{"x":1e5,"y":2,"z":3}`, false},
+		{`{"x":1,"y":2}`, false},
+		{`{"y":2,"x":1,"z":3}`, false},
+		{`{"x":1,"y":2,"z":3,"w":4}`, false},
+		{`{"x": 1,"y":2,"z":3}`, false},
+		{`{"x":null,"y":2,"z":3}`, false},
+		{`{"x":NaN,"y":2,"z":3}`, false},
+		{`{"x":"1","y":2,"z":3}`, false},
+		{`{"x":01,"y":2,"z":3}`, false},
+		{`{"x":1,"y":2,"z":3,}`, false},
+		{`{}`, false},
+		{`[]`, false},
+	} {
+		s := newScanner(bytes.NewReader([]byte(c.loc+" ")), "t")
+		if _, err := s.peek(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.xyzAhead(); ok != c.fast {
+			t.Errorf("%s: fast path took it = %v, want %v", c.loc, ok, c.fast)
+		}
+		readBoth(t, positionEvent(c.loc))
+	}
+}
+
+// FuzzXYZAhead: with or without the location fast path, any location value
+// decodes to the same match or the same error.
+func FuzzXYZAhead(f *testing.F) {
+	for _, s := range []string{`{"x":1.5,"y":-2,"z":3.25}`, `{"x":1,"y":2,"z":3}`, `{"x":1e400,"y":2,"z":3}`, `{"x":-,"y":2,"z":3}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, loc string) {
+		readBoth(t, positionEvent(loc))
+	})
 }
