@@ -416,13 +416,18 @@ func (d *decoder) eventBody(allowSkip bool) error {
 		if c != '"' {
 			return s.syntax(s.pos, "expected object key, found %q", c)
 		}
-		var key []byte
-		if key, err = s.readString(); err != nil {
-			return err
-		}
-		f := topField(key)
-		if err := s.expect(':', "':'"); err != nil {
-			return err
+		key, fast := s.keyAhead()
+		var f field
+		if fast {
+			f = topField(key)
+		} else {
+			if key, err = s.readString(); err != nil {
+				return err
+			}
+			f = topField(key)
+			if err := s.expect(':', "':'"); err != nil {
+				return err
+			}
 		}
 		if f == fNone || (d.skipRest && f != fT) {
 			if _, _, err := s.skipValue(1); err != nil {

@@ -357,9 +357,11 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		if c != '"' {
 			return s.syntax(s.pos, "expected object key, found %q", c)
 		}
-		var raw []byte
-		if raw, err = s.readString(); err != nil {
-			return err
+		raw, fast := s.keyAhead()
+		if !fast {
+			if raw, err = s.readString(); err != nil {
+				return err
+			}
 		}
 		// The key aliases the scan buffer, which the next read may move:
 		// copy it out first. No key we look for is longer than keyBuf.
@@ -369,8 +371,10 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		} else {
 			key = append(key, '\x00')
 		}
-		if err := s.expect(':', "':'"); err != nil {
-			return err
+		if !fast {
+			if err := s.expect(':', "':'"); err != nil {
+				return err
+			}
 		}
 		if err := fn(key); err != nil {
 			return err

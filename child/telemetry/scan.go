@@ -921,18 +921,44 @@ func skipKey(buf []byte, i int) int {
 	return i
 }
 
+// keyAhead is the fast path for an object key: `"key":`, compact, with no
+// escape, wholly in the buffer (s.buf[s.pos] == '"'). It consumes the key
+// and its colon and returns the key's bytes (valid until the next read).
+// Otherwise it returns ok=false having consumed nothing, and the caller
+// reads the key with readString and expect, which say what is wrong.
+func (s *scanner) keyAhead() (key []byte, ok bool) {
+	buf := s.buf[:s.end]
+	start := s.pos + 1
+	i := stringStop(buf, start)
+	if i+1 < len(buf) && buf[i] == '"' && buf[i+1] == ':' {
+		s.pos = i + 2
+		return buf[start:i], true
+	}
+	return nil, false
+}
+
+// stringStop returns the index of the first byte at or after i that ends
+// the fast path inside a string (a strClass byte), or len(buf).
+func stringStop(buf []byte, i int) int {
+	for i+8 <= len(buf) {
+		if m := strStop(binary.LittleEndian.Uint64(buf[i : i+8])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(buf) && strClass[buf[i]] == 0 {
+		i++
+	}
+	return i
+}
+
 // skipStr returns the index after the string opening at buf[i], or -1 when
 // it does not end in buf or holds a control character or a bad escape.
 func skipStr(buf []byte, i int) int {
 	i++
-	for i < len(buf) {
-		if i+8 <= len(buf) {
-			m := strStop(binary.LittleEndian.Uint64(buf[i : i+8]))
-			if m == 0 {
-				i += 8
-				continue
-			}
-			i += bits.TrailingZeros64(m) >> 3
+	for {
+		if i = stringStop(buf, i); i >= len(buf) {
+			return -1
 		}
 		switch c := buf[i]; {
 		case c == '"':
@@ -957,13 +983,10 @@ func skipStr(buf []byte, i int) int {
 			default:
 				return -1
 			}
-		case c < 0x20:
+		default: // a control character
 			return -1
-		default:
-			i++
 		}
 	}
-	return -1
 }
 
 // hasWord reports whether buf holds word at i.

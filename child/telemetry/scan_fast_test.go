@@ -242,3 +242,30 @@ func FuzzXYZAhead(f *testing.F) {
 		readBoth(t, positionEvent(loc))
 	})
 }
+
+func TestKeyAhead(t *testing.T) {
+	for _, c := range []struct {
+		in, key string
+		ok      bool
+	}{
+		{`"name":1`, "name", true},
+		{`"":1`, "", true},
+		{`"a long key of more than eight bytes":1`, "a long key of more than eight bytes", true},
+		{`"é":1`, "é", true},
+		{`"na\"me":1`, "", false}, // escapes: readString unescapes
+		{`"name" :1`, "", false},  // space before the colon: expect
+		{`"name",1`, "", false},
+		{"\"na\tme\":1", "", false},
+		{`"name"`, "", false}, // the colon is not in the buffer
+		{`"unterminated`, "", false},
+	} {
+		s := newScanner(bytes.NewReader([]byte(c.in)), "t")
+		if _, err := s.peek(); err != nil {
+			t.Fatal(err)
+		}
+		key, ok := s.keyAhead()
+		if ok != c.ok || string(key) != c.key || (ok && s.pos != len(c.key)+3) || (!ok && s.pos != 0) {
+			t.Errorf("%s: keyAhead = %q, %v, pos %d; want %q, %v", c.in, key, ok, s.pos, c.key, c.ok)
+		}
+	}
+}
