@@ -515,8 +515,8 @@ func (d *decoder) wrongType(start int64, name, what string) error {
 // drop forgets an event we do not keep, returning its slab space.
 func (d *decoder) drop() {
 	// Most dropped events named their type first and had every other field
-	// skipped: their slot is still clear, and clearing 360 bytes per event
-	// would be a tenth of the reader's time.
+	// skipped: their slot is still clear, and clearing its 360 bytes for
+	// each of ~35,000 dropped events costs a few per cent of a read.
 	d.chunk, d.dirty = d.chunk[:len(d.chunk)-1], d.wrote
 	// Mismatches only matter in events we keep.
 	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark

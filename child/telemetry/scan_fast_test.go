@@ -269,3 +269,28 @@ func TestKeyAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestDroppedEventLeavesNoFields: a dropped event whose fields were
+// decoded before its `_T` (so its slot was written) must not lend them to
+// the kept event decoded into the same slot next; one dropped with `_T`
+// first leaves the slot clear without being cleared.
+func TestDroppedEventLeavesNoFields(t *testing.T) {
+	data := []byte(`[{"damage":5,"distance":7,"attackId":3,"damageCauserName":"w","_T":"LogSomethingElse"},` +
+		`{"_T":"LogPlayerTakeDamage"},` +
+		`{"_T":"LogSomethingElse","damage":9},` +
+		`{"_T":"LogPlayerTakeDamage","distance":1}]`)
+	m, err := Read(context.Background(), bytes.NewReader(data), "t", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Events) != 2 {
+		t.Fatalf("kept %d events, want 2", len(m.Events))
+	}
+	a, b := m.Events[0], m.Events[1]
+	if a.Has&(HasDamage|HasDistance|HasAttackID|HasDamageCauserName) != 0 || a.Damage != 0 || a.Distance != 0 || a.AttackID != 0 || a.DamageCauserName != "" {
+		t.Errorf("first kept event inherited the dropped event's fields: %+v", a)
+	}
+	if b.Has&HasDamage != 0 || b.Damage != 0 || b.Has&HasDistance == 0 || b.Distance != 1 {
+		t.Errorf("second kept event: %+v", b)
+	}
+}
