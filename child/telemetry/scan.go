@@ -777,7 +777,9 @@ func (s *scanner) skipFast(depth int) (truthy, ok bool) {
 		// buf[i] starts a value.
 		switch c := buf[i]; {
 		case c == '{' || c == '[':
-			if open == limit {
+			// >=, not ==: skipValue never runs deeper than maxDepth, so
+			// limit is not negative, but if it were this must give up.
+			if open >= limit {
 				return false, false
 			}
 			if c == '{' {

@@ -294,3 +294,23 @@ func TestDroppedEventLeavesNoFields(t *testing.T) {
 		t.Errorf("second kept event: %+v", b)
 	}
 }
+
+// TestDeepNestingInSkippedValues: nesting is bounded as CPython's
+// recursion is, in values that are skipped too (the fast skip gives up
+// past 64 levels and the careful one counts to maxDepth).
+func TestDeepNestingInSkippedValues(t *testing.T) {
+	for _, c := range []struct {
+		depth int
+		ok    bool
+	}{{10, true}, {64, true}, {65, true}, {500, true}, {maxDepth + 5, false}, {5000, false}} {
+		v := strings.Repeat("[", c.depth) + strings.Repeat("]", c.depth)
+		data := []byte(`[{"_T":"LogPlayerTakeDamage","junk":` + v + `},{"_T":"LogSomethingElse","junk":` + v + `}]`)
+		_, err := Read(context.Background(), bytes.NewReader(data), "t", 1<<20)
+		if c.ok && err != nil {
+			t.Errorf("depth %d: %v", c.depth, err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "nesting deeper than")) {
+			t.Errorf("depth %d: err = %v, want nesting deeper than %d", c.depth, err, maxDepth)
+		}
+	}
+}
