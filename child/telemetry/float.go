@@ -5,6 +5,10 @@ import (
 	"math/bits"
 )
 
+// pow10[k] is 10^k, exact as a float64 up to 10^22.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
 // uint64Pow10[k] is 10^k. 10^19 is the largest power of ten below 2^64,
 // which is why parseDecimal accepts at most 19 fraction digits.
 var uint64Pow10 = [...]uint64{
@@ -15,20 +19,22 @@ var uint64Pow10 = [...]uint64{
 // parseDecimal converts a JSON number token of the shape
 // -?(0|[1-9][0-9]*)(\.[0-9]+)? — no exponent — to the correctly rounded
 // (round-half-to-even) float64: exactly what strconv.ParseFloat(raw, 64)
-// returns, including -0 for "-0" and "-0.0".
+// returns, including -0 for "-0" and "-0.0". It is the scanner's one
+// conversion short of strconv.
 //
 // It handles a token only if it has at most 19 significant digits (counted
 // from the first non-zero digit, trailing zeros included), so the digits fit
-// in a uint64 mantissa m, and at most 19 fraction digits, so the scale 10^k
-// fits in a uint64 too. Anything else — exponents, longer digit strings, a
-// '+' sign, leading zeros such as "01", an empty integer or fraction part
-// ("1.", ".5"), stray bytes — returns ok=false, and the caller falls back to
+// in a uint64 mantissa m, and either at most 19 fraction digits (the scale
+// 10^k fits in a uint64 too) or at most 22 with m below 2^53 (Clinger's
+// exact case). Anything else — exponents, longer digit strings, a '+' sign,
+// leading zeros such as "01", an empty integer or fraction part ("1.",
+// ".5"), stray bytes — returns ok=false, and the caller falls back to
 // strconv.
 //
-// It exists for the numbers the scanner's Clinger fast path (fastFloat)
-// rejects: telemetry coordinates are float32 values widened to float64 and
-// printed in shortest form ("1296.740478515625", "0.10000000149011612"),
-// which have 16–17 significant digits and are slow in strconv.
+// Telemetry's numbers are mostly small integers and float32 values widened
+// to float64 and printed in shortest form ("1296.740478515625",
+// "0.10000000149011612"): 16–17 significant digits, which are slow in
+// strconv.
 func parseDecimal(raw []byte) (f float64, ok bool) {
 	i, neg := 0, false
 	if len(raw) > 0 && raw[0] == '-' {
@@ -45,40 +51,28 @@ func parseDecimal(raw []byte) (f float64, ok bool) {
 		i++
 	} else {
 		start := i
-		for ; i < len(raw); i++ {
-			c := raw[i] - '0'
-			if c > 9 {
-				break
-			}
-			m = m*10 + uint64(c)
-		}
-		nd = i - start
-		if nd == 0 {
+		i, m = appendDigits(raw, i, 0)
+		if nd = i - start; nd == 0 {
 			return 0, false
 		}
 	}
 	k := 0
 	if i < len(raw) && raw[i] == '.' {
-		i++
-		start := i
-		for ; i < len(raw); i++ {
-			c := raw[i] - '0'
-			if c > 9 {
-				break
-			}
-			m = m*10 + uint64(c)
-			// Zeros before the first non-zero digit ("0.000123") take no
-			// room in m. Whether counting has started must not be read
-			// off m: a 20th digit can wrap it to exactly 0
-			// ("9223372036854775808.0" gives 2^63·10 mod 2^64 = 0).
-			if nd > 0 || c != 0 {
-				nd++
-			}
-		}
-		k = i - start
-		if k == 0 || k > 19 {
+		start := i + 1
+		i, m = appendDigits(raw, start, m)
+		if k = i - start; k == 0 || k > 22 {
 			return 0, false
 		}
+		if nd == 0 {
+			// Zeros before the first non-zero digit ("0.000123") take no
+			// room in m. Where counting starts must not be read off m: a
+			// 20th digit can wrap it to exactly 0 ("9223372036854775808.0"
+			// gives 2^63·10 mod 2^64 = 0).
+			for start < i && raw[start] == '0' {
+				start++
+			}
+		}
+		nd += i - start
 	}
 	if i != len(raw) || nd > 19 {
 		return 0, false
@@ -87,13 +81,15 @@ func parseDecimal(raw []byte) (f float64, ok bool) {
 	case m == 0:
 		f = 0
 	case m < 1<<53:
-		// Clinger: m and 10^k (k <= 19 < 23) are exact float64s and IEEE
+		// Clinger: m and 10^k (k <= 22) are exact float64s and IEEE
 		// division rounds the exact quotient once, half to even. This
-		// covers the 16-digit coordinates whose digits stay below 2^53 and
-		// is cheaper than the integer division below.
+		// covers short numbers and the 16-digit coordinates whose digits
+		// stay below 2^53, and is cheaper than the integer division below.
 		f = float64(m) / pow10[k]
-	default:
+	case k <= 19:
 		f = divRound(m, uint64Pow10[k])
+	default:
+		return 0, false
 	}
 	if neg {
 		// Negating a variable flips the sign bit, so 0 becomes -0 as
@@ -101,6 +97,19 @@ func parseDecimal(raw []byte) (f float64, ok bool) {
 		f = -f
 	}
 	return f, true
+}
+
+// appendDigits appends the decimal digits at raw[i:] to m and returns the
+// index after them. Past 19 digits m wraps; callers count digits.
+func appendDigits(raw []byte, i int, m uint64) (int, uint64) {
+	for ; i < len(raw); i++ {
+		c := raw[i] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+	}
+	return i, m
 }
 
 // divRound returns m/d correctly rounded to a float64, half to even, for

@@ -15,16 +15,24 @@ import (
 var decimalShape = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 
 // inContract reports whether parseDecimal must accept s: the shape above,
-// at most 19 fraction digits and at most 19 significant digits (leading
-// zeros of the whole digit string do not count, trailing zeros do). The
-// tests demand ok == inContract(s), so a token wrongly sent back to strconv
-// fails as surely as a wrong value.
+// at most 19 significant digits (leading zeros of the whole digit string do
+// not count, trailing zeros do), and at most 19 fraction digits, or at
+// most 22 with the digits' value below 2^53. The tests demand
+// ok == inContract(s), so a token wrongly sent back to strconv fails as
+// surely as a wrong value.
 func inContract(s string) bool {
 	if !decimalShape.MatchString(s) {
 		return false
 	}
 	intPart, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	return len(frac) <= 19 && len(strings.TrimLeft(intPart+frac, "0")) <= 19
+	if len(strings.TrimLeft(intPart+frac, "0")) > 19 || len(frac) > 22 {
+		return false
+	}
+	if len(frac) <= 19 {
+		return true
+	}
+	m, err := strconv.ParseUint(intPart+frac, 10, 64) // <= 19 significant digits: fits
+	return err == nil && m < 1<<53
 }
 
 // checkDecimal runs parseDecimal on s and fails t unless it accepts exactly
@@ -55,7 +63,7 @@ func checkDecimal(t testing.TB, s string) (f float64, ok bool) {
 	if err != nil {
 		t.Fatalf("%q: %v", s, err)
 	}
-	if m != 0 {
+	if m != 0 && len(frac) <= 19 {
 		if d := divRound(m, uint64Pow10[len(frac)]); d != math.Abs(want) {
 			t.Fatalf("divRound(%d, 10^%d) = %v, want %v", m, len(frac), d, math.Abs(want))
 		}
@@ -110,7 +118,11 @@ func TestParseDecimalTable(t *testing.T) {
 		{"4.940656458412465441", true, 4.940656458412465441},         // 19 digits, division path
 		{"17976931348623157000", false, 0},                           // 20 digits
 		{"3.14159265358979323846", false, 0},                         // 21 digits
-		{"0.00000000000000000001", false, 0},                         // 20 fraction digits
+		{"0.00000000000000000001", true, 1e-20},                      // 20 fraction digits, m < 2^53: Clinger
+		{"0.0000000000000000000012", true, 1.2e-21},                  // 22 fraction digits, m < 2^53
+		{"0.00000000000000000000012", false, 0},                      // 23 fraction digits
+		{"0.00009007199254740993", false, 0},                         // 20 fraction digits, m >= 2^53
+		{"0.00009007199254740991", true, 0.00009007199254740991},     // 20 fraction digits, m just below 2^53
 		{"1.0000000000000000000", false, 0},                          // 20 digits though value is 1
 		{"9223372036854775808.0", false, 0},                          // 20 digits; the 20th wraps m to exactly 0
 		{"18446744073709551615", false, 0},                           // 2^64-1: 20 digits
@@ -449,9 +461,9 @@ func FuzzParseDecimal(f *testing.F) {
 
 // benchNumbers returns 10,000 telemetry-shaped numbers (float32 values
 // widened to float64 and printed shortest, as the game does) as tokens and
-// as strings, and the indices of those fastFloat rejects: the ones
-// parseDecimal is meant for.
-func benchNumbers() (raws [][]byte, strs []string, slow []int) {
+// as strings, and the indices of those with more than 15 significant
+// digits: the ones Clinger's fast path alone could not take.
+func benchNumbers() (raws [][]byte, strs []string, long []int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 10_000; i++ {
 		var v float64
@@ -468,33 +480,31 @@ func benchNumbers() (raws [][]byte, strs []string, slow []int) {
 		s := strconv.FormatFloat(float64(float32(v)), 'f', -1, 64)
 		strs = append(strs, s)
 		raws = append(raws, []byte(s))
-		if _, _, ok := fastFloat([]byte(s)); !ok {
-			slow = append(slow, i)
+		if len(strings.TrimLeft(strings.Replace(s, ".", "", 1), "0")) > 15 {
+			long = append(long, i)
 		}
 	}
-	return raws, strs, slow
+	return raws, strs, long
 }
 
 var sinkFloat float64
 
 // BenchmarkParseDecimal compares parseDecimal with strconv.ParseFloat per
-// number (ns/number) on all the telemetry-shaped numbers and on those the
-// scanner's fastFloat sends to strconv today, and the scanner's whole
-// chain before (fastFloat, else strconv) and after (fastFloat, else
-// parseDecimal, else strconv).
+// number (ns/number) on all the telemetry-shaped numbers and on the long
+// ones, and the scanner's chain (parseDecimal, else strconv).
 func BenchmarkParseDecimal(b *testing.B) {
-	raws, strs, slow := benchNumbers()
-	// Tiny ratios ("0.00008377894846489653") have more than 19 fraction
-	// digits and still go to strconv; count them so the numbers below can
+	raws, strs, long := benchNumbers()
+	// Tiny ratios ("0.00008377894846489653", 16 digits in 20 places past
+	// the point) still go to strconv; count them so the numbers below can
 	// be read.
 	handled := 0
-	for _, i := range slow {
+	for _, i := range long {
 		if _, ok := parseDecimal(raws[i]); ok {
 			handled++
 		}
 	}
-	b.Logf("%d numbers: %d rejected by fastFloat, %d of those handled by parseDecimal",
-		len(raws), len(slow), handled)
+	b.Logf("%d numbers: %d with more than 15 significant digits, %d of those handled by parseDecimal",
+		len(raws), len(long), handled)
 	run := func(name string, idx []int, conv func(i int) float64) {
 		b.Run(name, func(b *testing.B) {
 			var s float64
@@ -515,18 +525,9 @@ func BenchmarkParseDecimal(b *testing.B) {
 	std := func(i int) float64 { f, _ := strconv.ParseFloat(strs[i], 64); return f }
 	run("all/parseDecimal", all, ours)
 	run("all/strconv", all, std)
-	run("slow/parseDecimal", slow, ours)
-	run("slow/strconv", slow, std)
-	run("chain/before", all, func(i int) float64 {
-		if f, _, ok := fastFloat(raws[i]); ok {
-			return f
-		}
-		return std(i)
-	})
-	run("chain/after", all, func(i int) float64 {
-		if f, _, ok := fastFloat(raws[i]); ok {
-			return f
-		}
+	run("long/parseDecimal", long, ours)
+	run("long/strconv", long, std)
+	run("chain", all, func(i int) float64 {
 		if f, ok := parseDecimal(raws[i]); ok {
 			return f
 		}

@@ -508,11 +508,6 @@ func (s *scanner) number(convert bool) (number, error) {
 		return number{}, s.syntax(start, "invalid number")
 	}
 	if convert {
-		if f, isInt, ok := fastFloat(raw); ok {
-			s.pos = i
-			return number{raw: raw, isInt: isInt, f: f}, nil
-		}
-		// Coordinates (float32 values printed in full) have 16–17 digits.
 		if f, ok := parseDecimal(raw); ok {
 			s.pos = i
 			return number{raw: raw, isInt: bytes.IndexByte(raw, '.') < 0, f: f}, nil
@@ -545,61 +540,6 @@ func (s *scanner) number(convert bool) (number, error) {
 var negInf = -posInf()
 
 func posInf() float64 { f, _ := strconv.ParseFloat("+Inf", 64); return f }
-
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-// fastFloat parses the common shapes of telemetry numbers ("-123",
-// "4567.125", "0.10000000149011612") in one pass without strconv. It only
-// accepts input whose value is exact by Clinger's fast path: a mantissa
-// below 2^53 scaled by an exactly representable power of ten, so the result
-// is the correctly rounded float64 that strconv (and CPython) produce.
-// Anything else (exponents, long mantissas, bad grammar) returns ok=false.
-func fastFloat(raw []byte) (f float64, isInt, ok bool) {
-	i, neg := 0, false
-	if len(raw) > 0 && raw[0] == '-' {
-		neg, i = true, 1
-	}
-	if i >= len(raw) || raw[i] < '0' || raw[i] > '9' || (raw[i] == '0' && i+1 < len(raw) && raw[i+1] >= '0' && raw[i+1] <= '9') {
-		return 0, false, false
-	}
-	var mant uint64
-	digits := 0
-	for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9'; i++ {
-		mant = mant*10 + uint64(raw[i]-'0')
-		if mant != 0 {
-			digits++
-		}
-	}
-	frac := 0
-	isInt = true
-	if i < len(raw) && raw[i] == '.' {
-		isInt = false
-		i++
-		start := i
-		for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9'; i++ {
-			mant = mant*10 + uint64(raw[i]-'0')
-			if mant != 0 {
-				digits++
-			}
-		}
-		frac = i - start
-		if frac == 0 {
-			return 0, false, false
-		}
-	}
-	if i != len(raw) || digits > 15 || frac > 22 || mant >= 1<<53 {
-		return 0, false, false
-	}
-	f = float64(mant)
-	if frac > 0 {
-		f /= pow10[frac]
-	}
-	if neg {
-		f = -f
-	}
-	return f, isInt, true
-}
 
 // numberGrammar checks raw against JSON's number grammar.
 func numberGrammar(raw []byte) (isInt, ok bool) {
