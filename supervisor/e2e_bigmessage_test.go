@@ -28,10 +28,7 @@ func TestOversizedMessageIsInvalidNotACrash(t *testing.T) {
 	})
 
 	e.Publish(big)
-	e2etest.WaitFor(t, 60*time.Second, "the big message dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(60*time.Second, 1)
 	e.Publish(normal...)
 	drained(t, e, s, 60*time.Second)
 

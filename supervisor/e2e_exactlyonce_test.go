@@ -77,10 +77,7 @@ func TestUnknownMatchIsParkedInTheFailedQueue(t *testing.T) {
 	name := e.WriteLandingsFile("undiscovered", 3)
 	e.Publish(e2etest.Message("undiscovered", name, nil))
 	s := e.StartSupervisor("--pool-size=1")
-	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(30*time.Second, 1)
 	if v := s.Metric(t, `collector_messages_dead_lettered_total{reason="unknown_match"}`); v != 1 {
 		t.Errorf("dead_lettered_total{reason=unknown_match} = %v, want 1", v)
 	}

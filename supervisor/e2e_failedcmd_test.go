@@ -24,10 +24,7 @@ func TestFailedRequeueCommand(t *testing.T) {
 	}
 	e.Publish(e2etest.Message("late", name, nil))
 	s := e.StartSupervisor("--pool-size=1")
-	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(30*time.Second, 1)
 	run := func(args ...string) string {
 		cmd := exec.Command(e2etest.Binary(t), append([]string{"failed", "--environment=" + e.Environment}, args...)...)
 		out, err := cmd.CombinedOutput()
@@ -61,10 +58,7 @@ func TestDeadLetterSurvivesDeletedFailedQueue(t *testing.T) {
 	s.WaitReady(t, 30*time.Second)
 	e.DeleteQueue(e.FailedQueue())
 	e.Publish([]byte("not json at all"))
-	e2etest.WaitFor(t, 30*time.Second, "the bad message in a re-declared failed queue", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(30*time.Second, 1)
 	drained(t, e, s, 30*time.Second)
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatal(err)
@@ -84,10 +78,7 @@ func TestFailedRequeueSurvivesMissingProcessingQueue(t *testing.T) {
 	e.SeedMatch("gone", "competitive")
 	e.Publish(e2etest.Message("gone", "no-such-file.json.gz", nil))
 	s := e.StartSupervisor("--pool-size=1")
-	e2etest.WaitFor(t, 30*time.Second, "the message dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(30*time.Second, 1)
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -85,10 +85,7 @@ func TestPoisonMessagesAreDeadLetteredAfterTwoAttempts(t *testing.T) {
 	s := e.StartSupervisor("--pool-size=2", "--task-timeout=3s", "--restart-backoff=50ms")
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(append(append(crash, hang...), normal...)...)
-	e2etest.WaitFor(t, 90*time.Second, "two messages dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 2
-	})
+	e.WaitFailed(90*time.Second, 2)
 	drained(t, e, s, 60*time.Second)
 
 	// Every retry after a lost job, by match and reason.
@@ -165,10 +162,7 @@ func TestForgedCountsStillBoundRetries(t *testing.T) {
 	e.PublishWithHeaders(amqp.Table{consumer.HeaderTransientAttempts: int32(-1000)}, transient...)
 	e.PublishWithHeaders(amqp.Table{consumer.HeaderAttempts: int64(-1000)}, crash...)
 	e.Publish(normal...)
-	e2etest.WaitFor(t, 60*time.Second, "both forged messages dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 2
-	})
+	e.WaitFailed(60*time.Second, 2)
 	drained(t, e, s, 60*time.Second)
 	if err := s.Stop(t, 30*time.Second); err != nil {
 		t.Fatalf("exit: %v", err)
@@ -199,10 +193,7 @@ func TestMemoryLimitKillsChild(t *testing.T) {
 	s := e.StartSupervisor("--pool-size=2", "--max-child-memory=200MiB", "--restart-backoff=50ms")
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(append(hog, normal...)...)
-	e2etest.WaitFor(t, 90*time.Second, "the hog dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(90*time.Second, 1)
 	drained(t, e, s, 30*time.Second)
 	// Counted once the pool has seen the child exit, possibly after the
 	// message was settled: wait for it, then require it exact.

@@ -80,10 +80,7 @@ func TestTransientFailuresAreBounded(t *testing.T) {
 	s := e.StartSupervisor("--pool-size=2", "--max-transient-attempts=3")
 	s.WaitReady(t, 30*time.Second)
 	e.Publish(append(bad, good...)...)
-	e2etest.WaitFor(t, 60*time.Second, "the message dead-lettered", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 1
-	})
+	e.WaitFailed(60*time.Second, 1)
 	drained(t, e, s, 60*time.Second)
 	if v := s.Metric(t, `collector_messages_requeued_total{reason="transient"}`); v != 2 {
 		t.Errorf("transient requeues = %v, want 2 (the third failure dead-letters)", v)

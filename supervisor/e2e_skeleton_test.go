@@ -134,10 +134,7 @@ func TestBadMessagesGoToFailedQueue(t *testing.T) {
 		e2etest.Message("escape", "../../../../etc/passwd", nil),
 	)
 	s := e.StartSupervisor("--pool-size=2")
-	e2etest.WaitFor(t, 60*time.Second, "three messages in the failed queue", func() bool {
-		n, _ := e.QueueDepth(e.FailedQueue())
-		return n == 3
-	})
+	e.WaitFailed(60*time.Second, 3)
 	e2etest.WaitFor(t, 30*time.Second, "processing queue drained", func() bool {
 		n, _ := e.QueueDepth(e.ProcessingQueue())
 		return n == 0 && s.Metric(t, "collector_jobs_in_flight") == 0

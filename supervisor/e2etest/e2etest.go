@@ -291,6 +291,15 @@ func (e *Env) WaitCompleted(within time.Duration, ids ...string) {
 	})
 }
 
+// WaitFailed waits until the failed queue holds n messages.
+func (e *Env) WaitFailed(within time.Duration, n int) {
+	e.T.Helper()
+	WaitFor(e.T, within, fmt.Sprintf("%d messages in the failed queue", n), func() bool {
+		got, _ := e.QueueDepth(e.FailedQueue())
+		return got == n
+	})
+}
+
 // Count runs a COUNT(*) query with args.
 func (e *Env) Count(query string, args ...any) int {
 	e.T.Helper()
