@@ -34,6 +34,9 @@ type Processor struct {
 	log   *slog.Logger
 
 	mu sync.Mutex // one job at a time, as the parent expects
+	// buf is the telemetry reader's memory, lent to each match in turn
+	// (guarded by mu): a Match read with it lives only inside process.
+	buf telemetry.Buffers
 }
 
 var _ protocol.Processor = (*Processor)(nil)
@@ -114,7 +117,7 @@ func (p *Processor) process(ctx context.Context, job *protocol.Job, res *protoco
 	}
 
 	readStart := time.Now()
-	m, err := telemetry.ReadFile(ctx, msg.FilePath, telemetry.Options{Dir: p.cfg.TelemetryDir, MaxBytes: p.cfg.MaxTelemetryBytes})
+	m, err := telemetry.ReadFile(ctx, msg.FilePath, telemetry.Options{Dir: p.cfg.TelemetryDir, MaxBytes: p.cfg.MaxTelemetryBytes, Buffers: &p.buf})
 	res.Timings.Read = time.Since(readStart)
 	if err != nil {
 		err = classifyRead(err)

@@ -185,12 +185,10 @@ const (
 
 // decoder turns the event array into Events.
 type decoder struct {
-	s      *scanner
-	path   string
-	m      *Match
-	intern interner
-	chars  []Character // slab: Characters are carved from it
-	infos  []DamageInfo
+	s    *scanner
+	path string
+	m    *Match
+	b    *Buffers // the event slice, slabs and interner this read fills
 
 	// per-event state
 	ev     *Event // the slot being decoded
@@ -209,34 +207,46 @@ type decoder struct {
 	posBad     *Error // the first such position that would then fail
 	item       itemVal
 	weapon     itemVal
-	charsMark  int
-	infosMark  int
-	keyBuf     [32]byte
-	allowSkip  bool // eventBody may skip fields after an unknown `_T`
-	skipRest   bool // it does
+	// Where the current event's characters and damage infos began, so a
+	// dropped or re-read event gives them back.
+	charsSlab, charsMark int
+	infosSlab, infosMark int
+	keyBuf               [32]byte
+	allowSkip            bool // eventBody may skip fields after an unknown `_T`
+	skipRest             bool // it does
 
 	mismatchMark      int
 	firstMismatchMark string
-
-	// Kept events accumulate in fixed chunks and are copied once into an
-	// exactly sized slice at the end: cheaper than append's repeated
-	// grow-and-copy of 360-byte structs, and no over-allocated tail.
-	chunks [][]Event
-	chunk  []Event
-	kept   int
 }
 
-const eventChunk = 4096
+// eventsCap is the event slice's first capacity; a modern match keeps
+// about 20,000 events, and Buffers keep the slice for the next match.
+const eventsCap = 4096
 
-// events returns the kept events as one slice.
+// events returns the kept events. Their capacity ends with them, so an
+// append by a caller cannot write into slots the Buffers hand out again.
 func (d *decoder) events() []Event {
-	out := make([]Event, 0, d.kept)
-	for _, c := range d.chunks {
-		out = append(out, c...)
+	ev := d.b.events
+	return ev[:len(ev):len(ev)]
+}
+
+// nextSlot extends the event slice by one slot and returns it. A slot is
+// zero unless the dropped event before it wrote into it (dirty).
+func (d *decoder) nextSlot() *Event {
+	b := d.b
+	if len(b.events) == cap(b.events) {
+		// Grow by copying what is kept; the dirty slot past it is not
+		// copied, so the new one is zero.
+		grown := make([]Event, len(b.events), max(2*cap(b.events), eventsCap))
+		copy(grown, b.events)
+		b.events, d.dirty = grown, false
 	}
-	out = append(out, d.chunk...)
-	d.chunks, d.chunk = nil, nil
-	return out
+	b.events = b.events[:len(b.events)+1]
+	ev := &b.events[len(b.events)-1]
+	if d.dirty {
+		*ev, d.dirty = Event{}, false
+	}
+	return ev
 }
 
 type itemVal struct {
@@ -246,21 +256,9 @@ type itemVal struct {
 
 const slabSize = 1024
 
-func (d *decoder) newChar() *Character {
-	if len(d.chars) == cap(d.chars) {
-		d.chars = make([]Character, 0, slabSize)
-	}
-	d.chars = d.chars[:len(d.chars)+1]
-	return &d.chars[len(d.chars)-1]
-}
+func (d *decoder) newChar() *Character { return d.b.chars.next() }
 
-func (d *decoder) newInfo() *DamageInfo {
-	if len(d.infos) == cap(d.infos) {
-		d.infos = make([]DamageInfo, 0, slabSize/4)
-	}
-	d.infos = d.infos[:len(d.infos)+1]
-	return &d.infos[len(d.infos)-1]
-}
+func (d *decoder) newInfo() *DamageInfo { return d.b.infos.next() }
 
 // mismatch records a kept field whose type is not telemetry's; the field is
 // treated as absent.
@@ -348,21 +346,12 @@ func describe(c byte) string {
 // type is one we keep.
 func (d *decoder) event() error {
 	s := d.s
-	// Decode straight into the next slot of the current chunk; a dropped
+	// Decode straight into the next slot of the event slice; a dropped
 	// event gives its slot back (and it is cleared before reuse).
-	if len(d.chunk) == cap(d.chunk) {
-		if d.chunk != nil {
-			d.chunks = append(d.chunks, d.chunk)
-		}
-		d.chunk, d.dirty = make([]Event, 0, eventChunk), false
-	}
-	d.chunk = d.chunk[:len(d.chunk)+1]
-	d.ev = &d.chunk[len(d.chunk)-1]
-	if d.dirty {
-		*d.ev, d.dirty = Event{}, false
-	}
+	d.ev = d.nextSlot()
 	d.wrote = false
-	d.charsMark, d.infosMark = len(d.chars), len(d.infos)
+	d.charsSlab, d.charsMark = d.b.chars.mark()
+	d.infosSlab, d.infosMark = d.b.infos.mark()
 	d.mismatchMark, d.firstMismatchMark = d.m.Mismatches, d.m.FirstMismatch
 	// Keep the event's bytes while it is decoded, so a decision to skip
 	// its fields can be taken back (see skipRest).
@@ -386,10 +375,7 @@ var errRedo = errors.New("re-read the event without skipping")
 
 // rollback forgets what a partial decode of the current event produced.
 func (d *decoder) rollback() {
-	clear(d.chars[min(d.charsMark, len(d.chars)):])
-	d.chars = d.chars[:min(d.charsMark, len(d.chars))]
-	clear(d.infos[min(d.infosMark, len(d.infos)):])
-	d.infos = d.infos[:min(d.infosMark, len(d.infos))]
+	d.releaseActors()
 	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
 }
 
@@ -503,7 +489,6 @@ func (d *decoder) finish(start int64) error {
 		it = d.weapon
 	}
 	ev.ItemID, ev.ItemSubCategory = it.id, it.subCat
-	d.kept++
 	return nil
 }
 
@@ -517,17 +502,17 @@ func (d *decoder) drop() {
 	// Most dropped events named their type first and had every other field
 	// skipped: their slot is still clear, and clearing its 360 bytes for
 	// each of ~35,000 dropped events costs a few per cent of a read.
-	d.chunk, d.dirty = d.chunk[:len(d.chunk)-1], d.wrote
+	d.b.events, d.dirty = d.b.events[:len(d.b.events)-1], d.wrote
 	// Mismatches only matter in events we keep.
 	d.m.Mismatches, d.m.FirstMismatch = d.mismatchMark, d.firstMismatchMark
-	if d.charsMark <= len(d.chars) {
-		clear(d.chars[d.charsMark:])
-		d.chars = d.chars[:d.charsMark]
-	}
-	if d.infosMark <= len(d.infos) {
-		clear(d.infos[d.infosMark:])
-		d.infos = d.infos[:d.infosMark]
-	}
+	d.releaseActors()
+}
+
+// releaseActors gives back the characters and damage infos the current
+// event took.
+func (d *decoder) releaseActors() {
+	d.b.chars.release(d.charsSlab, d.charsMark)
+	d.b.infos.release(d.infosSlab, d.infosMark)
 }
 
 // field decodes the value of top-level key f.

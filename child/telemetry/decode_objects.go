@@ -24,7 +24,7 @@ func (d *decoder) actor(f field, dst **Character) error {
 		case "name":
 			b, ok, err := d.strNamed(name, "name")
 			if ok {
-				ch.Name, ch.Has = d.intern.str(b), ch.Has|CharHasName
+				ch.Name, ch.Has = d.b.in.str(b), ch.Has|CharHasName
 			} else {
 				ch.Name, ch.Has = "", ch.Has&^CharHasName
 			}
@@ -32,7 +32,7 @@ func (d *decoder) actor(f field, dst **Character) error {
 		case "accountId":
 			b, ok, err := d.strNamed(name, "accountId")
 			if ok {
-				ch.AccountID, ch.Has = d.intern.str(b), ch.Has|CharHasAccountID
+				ch.AccountID, ch.Has = d.b.in.str(b), ch.Has|CharHasAccountID
 			} else {
 				ch.AccountID, ch.Has = "", ch.Has&^CharHasAccountID
 			}
@@ -180,7 +180,7 @@ func (d *decoder) damageInfo(f field, dst **DamageInfo) error {
 		}
 		b, ok, err := d.strNamed(name, "damageInfo")
 		if ok {
-			*dst, di.Has = d.intern.str(b), di.Has|h
+			*dst, di.Has = d.b.in.str(b), di.Has|h
 		} else {
 			*dst, di.Has = "", di.Has&^h
 		}
@@ -218,7 +218,7 @@ func (d *decoder) itemObj(f field, dst *itemVal) error {
 		}
 		b, ok, err := d.strNamed(name, "itemId")
 		if ok {
-			*p = d.intern.str(b)
+			*p = d.b.in.str(b)
 		} else {
 			*p = ""
 		}

@@ -103,7 +103,7 @@ func (d *decoder) strNamed(prefix, key string) ([]byte, bool, error) {
 func (d *decoder) strField(f field, dst *string, h Has) error {
 	b, ok, err := d.str(f)
 	if ok {
-		*dst, d.ev.Has = d.intern.str(b), d.ev.Has|h
+		*dst, d.ev.Has = d.b.in.str(b), d.ev.Has|h
 	} else {
 		*dst, d.ev.Has = "", d.ev.Has&^h
 	}
@@ -213,7 +213,7 @@ func (d *decoder) strArray(prefix, key string) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, d.intern.str(b))
+			out = append(out, d.b.in.str(b))
 		} else {
 			if _, _, err := s.skipValue(3); err != nil {
 				return nil, err
@@ -229,5 +229,5 @@ func (d *decoder) strArray(prefix, key string) ([]string, error) {
 		d.mismatch(prefix, key)
 		return nil, nil
 	}
-	return d.intern.slice(out), nil
+	return d.b.in.slice(out), nil
 }

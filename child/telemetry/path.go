@@ -21,6 +21,9 @@ type Options struct {
 	Dir string
 	// MaxBytes bounds the decompressed JSON size (DefaultMaxBytes if <= 0).
 	MaxBytes int64
+	// Buffers, if set, lends the read its memory (see Buffers): the Match
+	// is then valid until the Buffers' next read.
+	Buffers *Buffers
 }
 
 // ResolvePath returns the real path of name if it lies inside dir. Both are
@@ -165,5 +168,5 @@ func ReadFile(ctx context.Context, name string, opts Options) (*Match, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(ctx, f, name, opts.MaxBytes)
+	return read(ctx, f, name, opts.MaxBytes, opts.Buffers)
 }

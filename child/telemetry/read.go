@@ -29,6 +29,20 @@ const (
 // event array is parsed in one streaming pass; only the kinds some extractor
 // reads are kept.
 func Read(ctx context.Context, r io.Reader, name string, maxBytes int64) (*Match, error) {
+	return read(ctx, r, name, maxBytes, nil)
+}
+
+// Read is Read reusing b's memory; the Match is valid until b's next Read.
+// A nil b reads as Read does.
+func (b *Buffers) Read(ctx context.Context, r io.Reader, name string, maxBytes int64) (*Match, error) {
+	return read(ctx, r, name, maxBytes, b)
+}
+
+func read(ctx context.Context, r io.Reader, name string, maxBytes int64, b *Buffers) (*Match, error) {
+	if b == nil {
+		b = &Buffers{}
+	}
+	b.reset()
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
@@ -41,7 +55,15 @@ func Read(ctx context.Context, r io.Reader, name string, maxBytes int64) (*Match
 		return newErr(ErrTooLarge, name, maxBytes, fmt.Errorf("decompressed telemetry exceeds %d bytes", maxBytes))
 	}}
 	m := &Match{}
-	d := &decoder{s: newScanner(lr, name), path: name, m: m}
+	d := &decoder{s: newScanner(lr, name, b.scan), path: name, m: m, b: b}
+	defer func() {
+		// What reset must clear next time: the kept events and the slot
+		// after them, which a dropped event may have written.
+		b.used = min(len(b.events)+1, cap(b.events))
+		if len(d.s.buf) == scanBufSize { // a buffer grown for a huge token is not kept
+			b.scan = d.s.buf
+		}
+	}()
 	if err := d.decodeArray(ctx); err != nil {
 		return nil, err
 	}

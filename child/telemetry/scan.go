@@ -46,8 +46,13 @@ const markLimit = 1 << 20
 
 const scanBufSize = 256 << 10
 
-func newScanner(r io.Reader, path string) *scanner {
-	return &scanner{r: r, buf: make([]byte, scanBufSize), path: path, mark: -1}
+// newScanner reads r through buf if it has the standard size (a buffer
+// kept from an earlier read), or a new buffer.
+func newScanner(r io.Reader, path string, buf []byte) *scanner {
+	if len(buf) != scanBufSize {
+		buf = make([]byte, scanBufSize)
+	}
+	return &scanner{r: r, buf: buf, path: path, mark: -1}
 }
 
 // offset is the stream position of the next unread byte.

@@ -15,7 +15,7 @@ import (
 // fast path took it.
 func skipBoth(t *testing.T, data []byte) (fastOK, fastTruthy bool, fastPos int, slowTruthy bool, slowPos int, slowErr error) {
 	t.Helper()
-	s := newScanner(bytes.NewReader(data), "t")
+	s := newScanner(bytes.NewReader(data), "t", nil)
 	if _, err := s.peek(); err != nil {
 		t.Skipf("not a scannable input: %v", err) // e.g. invalid UTF-8, refused on arrival
 	}
@@ -25,7 +25,7 @@ func skipBoth(t *testing.T, data []byte) (fastOK, fastTruthy bool, fastPos int, 
 	if !fastOK && s.pos != before {
 		t.Fatalf("%q: skipFast gave up but moved from %d to %d", data, before, s.pos)
 	}
-	s = newScanner(bytes.NewReader(data), "t")
+	s = newScanner(bytes.NewReader(data), "t", nil)
 	if _, err := s.peek(); err != nil {
 		t.Fatalf("peek: %v", err)
 	}
@@ -221,7 +221,7 @@ func TestXYZAhead(t *testing.T) {
 		{`{}`, false},
 		{`[]`, false},
 	} {
-		s := newScanner(bytes.NewReader([]byte(c.loc+" ")), "t")
+		s := newScanner(bytes.NewReader([]byte(c.loc+" ")), "t", nil)
 		if _, err := s.peek(); err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestKeyAhead(t *testing.T) {
 		{`"name"`, "", false}, // the colon is not in the buffer
 		{`"unterminated`, "", false},
 	} {
-		s := newScanner(bytes.NewReader([]byte(c.in)), "t")
+		s := newScanner(bytes.NewReader([]byte(c.in)), "t", nil)
 		if _, err := s.peek(); err != nil {
 			t.Fatal(err)
 		}

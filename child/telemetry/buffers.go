@@ -1,0 +1,94 @@
+package telemetry
+
+// Buffers is the memory one Read leaves for the next: the event slice, the
+// slabs that characters and damage infos are carved from, the scan buffer
+// and the interner's tables. A child reads one file after another, and a
+// Read without Buffers allocates ~17 MB for a modern match; in a child
+// with GOMAXPROCS 1 the garbage collections that allocation triggers cost
+// about a tenth of its CPU (docs/PERFORMANCE.md, "Memory reused between
+// matches"). With Buffers a Read allocates little beyond its strings.
+//
+// A Match read with Buffers is valid until the next Read with the same
+// Buffers: its events, characters and damage infos live in them. Buffers
+// must not be used by two Reads at once. The zero value is ready to use.
+type Buffers struct {
+	events []Event
+	// used is how many slots of events the last Read may have written
+	// (kept events, and a dropped event's slot it did not clear).
+	used  int
+	chars slabs[Character]
+	infos slabs[DamageInfo]
+	scan  []byte
+	in    interner
+}
+
+// reset makes the buffers look freshly allocated: everything the last Read
+// wrote is cleared, so a slot or slab entry is zero until written again
+// and nothing of the previous match is kept reachable.
+func (b *Buffers) reset() {
+	b.chars.size, b.infos.size = slabSize, slabSize/4
+	clear(b.events[:b.used])
+	b.events, b.used = b.events[:0], 0
+	b.chars.reset()
+	b.infos.reset()
+	clear(b.in.strs)
+	clear(b.in.slices)
+}
+
+// slabs hands out pointers to T from fixed-size slabs. Pointers stay valid
+// for the whole Read (a slab is never reallocated); between Reads the
+// slabs are cleared and handed out again.
+type slabs[T any] struct {
+	all  [][]T
+	cur  int // index in all of the slab being carved
+	size int
+}
+
+func (s *slabs[T]) next() *T {
+	if len(s.all) == 0 || len(s.all[s.cur]) == cap(s.all[s.cur]) {
+		s.advance()
+	}
+	sl := &s.all[s.cur]
+	*sl = (*sl)[:len(*sl)+1]
+	return &(*sl)[len(*sl)-1]
+}
+
+func (s *slabs[T]) advance() {
+	if len(s.all) != 0 {
+		s.cur++
+	}
+	if s.cur == len(s.all) {
+		s.all = append(s.all, make([]T, 0, s.size))
+	}
+}
+
+// mark is the carving position, for release.
+func (s *slabs[T]) mark() (slab, n int) {
+	if len(s.all) == 0 {
+		return 0, 0
+	}
+	return s.cur, len(s.all[s.cur])
+}
+
+// release clears and gives back what was carved since mark, so a dropped
+// or re-read event leaves nothing behind.
+func (s *slabs[T]) release(slab, n int) {
+	if len(s.all) == 0 {
+		return
+	}
+	for s.cur > slab {
+		clear(s.all[s.cur])
+		s.all[s.cur] = s.all[s.cur][:0]
+		s.cur--
+	}
+	clear(s.all[slab][n:])
+	s.all[slab] = s.all[slab][:n]
+}
+
+func (s *slabs[T]) reset() {
+	for i := range s.all[:min(s.cur+1, len(s.all))] {
+		clear(s.all[i])
+		s.all[i] = s.all[i][:0]
+	}
+	s.cur = 0
+}
