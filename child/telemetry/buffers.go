@@ -13,22 +13,23 @@ package telemetry
 // must not be used by two Reads at once. The zero value is ready to use.
 type Buffers struct {
 	events []Event
-	// used is how many slots of events the last Read may have written
-	// (kept events, and a dropped event's slot it did not clear).
-	used  int
+	// events[:stale] may hold an earlier read's data, and events[:fresh]
+	// are the slots the current read has taken. A stale slot is cleared
+	// when a read first takes it, while its cache lines are about to be
+	// written anyway, rather than all at once when the read starts.
+	stale, fresh int
 	chars slabs[Character]
 	infos slabs[DamageInfo]
 	scan  []byte
 	in    interner
 }
 
-// reset makes the buffers look freshly allocated: everything the last Read
-// wrote is cleared, so a slot or slab entry is zero until written again
-// and nothing of the previous match is kept reachable.
+// reset makes the buffers look freshly allocated: a slab entry is zero
+// until written again, and so is an event slot once taken (see stale).
 func (b *Buffers) reset() {
 	b.chars.size, b.infos.size = slabSize, slabSize/4
-	clear(b.events[:b.used])
-	b.events, b.used = b.events[:0], 0
+	b.stale, b.fresh = max(b.stale, b.fresh), 0
+	b.events = b.events[:0]
 	b.chars.reset()
 	b.infos.reset()
 	clear(b.in.strs)

@@ -127,19 +127,34 @@ func topField(b []byte) field {
 	return fNone
 }
 
-var kinds = map[string]Kind{
-	"LogMatchDefinition":   KindMatchDefinition,
-	"LogParachuteLanding":  KindParachuteLanding,
-	"LandParachute":        KindParachuteLanding,
-	"LogPlayerKillV2":      KindPlayerKillV2,
-	"LogPlayerTakeDamage":  KindPlayerTakeDamage,
-	"LogPlayerMakeGroggy":  KindPlayerMakeGroggy,
-	"LogPlayerRevive":      KindPlayerRevive,
-	"LogItemUse":           KindItemUse,
-	"LogPlayerAttack":      KindPlayerAttack,
-	"LogGameStatePeriodic": KindGameStatePeriodic,
-	"LogPlayerPosition":    KindPlayerPosition,
-	"LogMatchEnd":          KindMatchEnd,
+// kindOf maps an event type to its Kind. A switch on string(b) neither
+// allocates nor hashes; it is asked once per event.
+func kindOf(b []byte) (Kind, bool) {
+	switch string(b) {
+	case "LogPlayerPosition":
+		return KindPlayerPosition, true
+	case "LogPlayerAttack":
+		return KindPlayerAttack, true
+	case "LogPlayerTakeDamage":
+		return KindPlayerTakeDamage, true
+	case "LogItemUse":
+		return KindItemUse, true
+	case "LogGameStatePeriodic":
+		return KindGameStatePeriodic, true
+	case "LogPlayerMakeGroggy":
+		return KindPlayerMakeGroggy, true
+	case "LogPlayerKillV2":
+		return KindPlayerKillV2, true
+	case "LogPlayerRevive":
+		return KindPlayerRevive, true
+	case "LogParachuteLanding", "LandParachute":
+		return KindParachuteLanding, true
+	case "LogMatchDefinition":
+		return KindMatchDefinition, true
+	case "LogMatchEnd":
+		return KindMatchEnd, true
+	}
+	return KindOther, false
 }
 
 func bit(f field) uint64 { return 1 << f }
@@ -230,22 +245,30 @@ func (d *decoder) events() []Event {
 	return ev[:len(ev):len(ev)]
 }
 
-// nextSlot extends the event slice by one slot and returns it. A slot is
-// zero unless the dropped event before it wrote into it (dirty).
+// nextSlot extends the event slice by one slot and returns it, zero: a
+// slot an earlier read wrote (stale) or the dropped event before wrote
+// (dirty) is cleared first.
 func (d *decoder) nextSlot() *Event {
 	b := d.b
-	if len(b.events) == cap(b.events) {
+	i := len(b.events)
+	if i == cap(b.events) {
 		// Grow by copying what is kept; the dirty slot past it is not
-		// copied, so the new one is zero.
-		grown := make([]Event, len(b.events), max(2*cap(b.events), eventsCap))
+		// copied, and nothing past it is stale.
+		grown := make([]Event, i, max(2*cap(b.events), eventsCap))
 		copy(grown, b.events)
-		b.events, d.dirty = grown, false
+		b.events, b.stale, d.dirty = grown, 0, false
 	}
-	b.events = b.events[:len(b.events)+1]
-	ev := &b.events[len(b.events)-1]
-	if d.dirty {
-		*ev, d.dirty = Event{}, false
+	b.events = b.events[:i+1]
+	ev := &b.events[i]
+	if i >= b.fresh { // first taken by this read
+		b.fresh = i + 1
+		if i < b.stale {
+			*ev = Event{}
+		}
+	} else if d.dirty {
+		*ev = Event{}
 	}
+	d.dirty = false
 	return ev
 }
 

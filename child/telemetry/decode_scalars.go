@@ -28,7 +28,7 @@ func (d *decoder) typeKey(i int) error {
 		}
 		if len(b) > 0 {
 			st = tUnknown
-			if kk, ok := kinds[string(b)]; ok {
+			if kk, ok := kindOf(b); ok {
 				st, k = tKnown, kk
 			}
 		}

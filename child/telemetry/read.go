@@ -57,9 +57,6 @@ func read(ctx context.Context, r io.Reader, name string, maxBytes int64, b *Buff
 	m := &Match{}
 	d := &decoder{s: newScanner(lr, name, b.scan), path: name, m: m, b: b}
 	defer func() {
-		// What reset must clear next time: the kept events and the slot
-		// after them, which a dropped event may have written.
-		b.used = min(len(b.events)+1, cap(b.events))
 		if len(d.s.buf) == scanBufSize { // a buffer grown for a huge token is not kept
 			b.scan = d.s.buf
 		}
