@@ -18,10 +18,10 @@ type Buffers struct {
 	// when a read first takes it, while its cache lines are about to be
 	// written anyway, rather than all at once when the read starts.
 	stale, fresh int
-	chars slabs[Character]
-	infos slabs[DamageInfo]
-	scan  []byte
-	in    interner
+	chars        slabs[Character]
+	infos        slabs[DamageInfo]
+	scan         []byte
+	in           interner
 }
 
 // reset makes the buffers look freshly allocated: a slab entry is zero
