@@ -16,22 +16,27 @@ import (
 type timeline struct {
 	slots  []tlSlot
 	byTime []int // slot indices sorted by (micros, order)
+	// pos holds every slot's players, each slot's as a list linked in
+	// first-write order: one growing slice instead of a slice per slot
+	// (tens of thousands of small allocations per match).
+	pos []tlPos
 }
 
 type tlSlot struct {
-	micros  int64 // the timestamp truncated to microseconds, as fromisoformat reads it
-	order   int   // first-appearance rank (dict insertion order)
-	players []tlPos
+	micros      int64 // the timestamp truncated to microseconds, as fromisoformat reads it
+	order       int   // first-appearance rank (dict insertion order)
+	first, last int32 // the slot's players in pos; -1 when none
 }
 
 type tlPos struct {
 	name string
 	team int64
 	char *telemetry.Character // holds the location
+	next int32                // the slot's next player in pos, or -1
 }
 
 func buildTimeline(events []telemetry.Event) (*timeline, error) {
-	tl := &timeline{}
+	tl := &timeline{pos: make([]tlPos, 0, len(events))}
 	index := make(map[int64]int, len(events)/4) // exact instant (ns) -> slot
 	add := func(ev *telemetry.Event, c *telemetry.Character) {
 		// `if name and location and team_id is not None`
@@ -44,17 +49,25 @@ func buildTimeline(events []telemetry.Event) (*timeline, error) {
 		if !ok {
 			si = len(tl.slots)
 			index[key] = si
-			tl.slots = append(tl.slots, tlSlot{micros: ev.Time.UnixMicro(), order: si})
+			tl.slots = append(tl.slots, tlSlot{micros: ev.Time.UnixMicro(), order: si, first: -1, last: -1})
 		}
 		s := &tl.slots[si]
-		p := tlPos{name: c.Name, team: int64(c.TeamID), char: c}
-		for i := range s.players {
-			if s.players[i].name == c.Name {
-				s.players[i] = p // a later write replaces the value, keeps the position
+		p := tlPos{name: c.Name, team: int64(c.TeamID), char: c, next: -1}
+		for i := s.first; i >= 0; i = tl.pos[i].next {
+			if tl.pos[i].name == c.Name {
+				p.next = tl.pos[i].next
+				tl.pos[i] = p // a later write replaces the value, keeps the position
 				return
 			}
 		}
-		s.players = append(s.players, p)
+		i := int32(len(tl.pos))
+		tl.pos = append(tl.pos, p)
+		if s.last >= 0 {
+			tl.pos[s.last].next = i
+		} else {
+			s.first = i
+		}
+		s.last = i
 	}
 	for i := range events {
 		ev := &events[i]
@@ -136,7 +149,8 @@ func (tl *timeline) near(target int64, scratch []int) ([]nearby, []int) {
 		if diff < 0 {
 			diff = -diff
 		}
-		for _, p := range s.players {
+		for j := s.first; j >= 0; j = tl.pos[j].next {
+			p := &tl.pos[j]
 			if i, seen := pos[p.name]; seen {
 				if diff < out[i].diff {
 					out[i] = nearby{p.name, p.team, p.char, diff}
