@@ -35,9 +35,9 @@ func (w CirclePositions) Len() int      { return len(w.Rows) }
 
 var circleCols = []stageCol{
 	{"player_name", "text"}, {"elapsed_time", "bigint"},
-	{"player_x", "float8"}, {"player_y", "float8"},
-	{"safe_zone_center_x", "float8"}, {"safe_zone_center_y", "float8"}, {"safe_zone_radius", "float8"},
-	{"distance_from_center", "float8"}, {"distance_from_edge", "float8"}, {"is_in_safe_zone", "boolean"},
+	{"player_x", "numeric"}, {"player_y", "numeric"},
+	{"safe_zone_center_x", "numeric"}, {"safe_zone_center_y", "numeric"}, {"safe_zone_radius", "numeric"},
+	{"distance_from_center", "numeric"}, {"distance_from_edge", "numeric"}, {"is_in_safe_zone", "boolean"},
 }
 
 // circleInsertSQL inserts the samples of players with none for the match
@@ -60,8 +60,9 @@ func (w CirclePositions) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 	}
 	arrays, err := columnArrays(len(circleCols), len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
-		return []any{r.PlayerName, r.ElapsedTime, r.PlayerX, r.PlayerY, r.ZoneX, r.ZoneY, r.ZoneRadius,
-			r.DistanceFromCenter, r.DistanceFromEdge, r.InSafeZone}
+		return []any{r.PlayerName, r.ElapsedTime, NumericValue(r.PlayerX), NumericValue(r.PlayerY),
+			NumericValue(r.ZoneX), NumericValue(r.ZoneY), NumericValue(r.ZoneRadius),
+			NumericValue(r.DistanceFromCenter), NumericValue(r.DistanceFromEdge), r.InSafeZone}
 	})
 	if err != nil {
 		return 0, err

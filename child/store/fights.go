@@ -64,13 +64,13 @@ var fightCols = []stageCol{
 	// timestamptz, like psycopg's aware datetimes: the cast to the TIMESTAMP
 	// column then uses the session time zone, as it did for the reference.
 	{"fight_start_time", "timestamptz"}, {"fight_end_time", "timestamptz"},
-	{"duration_seconds", "float8"},
+	{"duration_seconds", "numeric"},
 	{"team_ids", "bigint[]"}, {"primary_team_1", "bigint"}, {"primary_team_2", "bigint"}, {"third_party_teams", "bigint[]"},
-	{"total_knocks", "bigint"}, {"total_kills", "bigint"}, {"total_damage", "float8"},
+	{"total_knocks", "bigint"}, {"total_kills", "bigint"}, {"total_damage", "numeric"},
 	{"total_damage_events", "bigint"}, {"total_attack_events", "bigint"},
 	{"outcome", "text"}, {"winning_team_id", "bigint"}, {"loser_team_id", "bigint"},
 	{"team_outcomes", "jsonb"}, {"fight_reason", "text"},
-	{"fight_center_x", "float8"}, {"fight_center_y", "float8"}, {"fight_spread_radius", "float8"},
+	{"fight_center_x", "numeric"}, {"fight_center_y", "numeric"}, {"fight_spread_radius", "numeric"},
 }
 
 // fightsInsertSQL draws each fight's id from team_fights.id's sequence, in
@@ -108,12 +108,12 @@ func (w fightsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error) {
 			third = pq.Int64Array(r.ThirdPartyTeams)
 		}
 		return []any{
-			r.StartTime, r.EndTime, r.DurationSeconds,
+			r.StartTime, r.EndTime, NumericValue(r.DurationSeconds),
 			pq.Int64Array(r.TeamIDs), r.PrimaryTeam1, r.PrimaryTeam2, third,
-			r.TotalKnocks, r.TotalKills, r.TotalDamage, r.TotalDamageEvents, 0, // total_attack_events: "not currently tracked"
+			r.TotalKnocks, r.TotalKills, NumericValue(r.TotalDamage), r.TotalDamageEvents, 0, // total_attack_events: "not currently tracked"
 			r.Outcome, Int(r.WinningTeamID), Int(r.LoserTeamID),
 			teamOutcomesJSON(r.TeamOutcomes), r.Reason,
-			Float8(r.CenterX), Float8(r.CenterY), Float8(r.SpreadRadius),
+			Numeric(r.CenterX), Numeric(r.CenterY), Numeric(r.SpreadRadius),
 		}
 	})
 	if err != nil {
@@ -199,8 +199,8 @@ func teamOutcomesJSON(o []extract.TeamOutcome) string {
 
 var participantCols = []stageCol{
 	{"fight_id", "bigint"}, {"player_name", "text"}, {"player_account_id", "text"}, {"team_id", "bigint"},
-	{"knocks_dealt", "bigint"}, {"kills_dealt", "bigint"}, {"damage_dealt", "float8"}, {"damage_taken", "float8"},
-	{"attacks_made", "bigint"}, {"position_center_x", "float8"}, {"position_center_y", "float8"},
+	{"knocks_dealt", "bigint"}, {"kills_dealt", "bigint"}, {"damage_dealt", "numeric"}, {"damage_taken", "numeric"},
+	{"attacks_made", "bigint"}, {"position_center_x", "numeric"}, {"position_center_y", "numeric"},
 	{"was_knocked", "boolean"}, {"was_killed", "boolean"}, {"survived", "boolean"},
 	{"knocked_at", "timestamp"}, {"killed_at", "timestamp"},
 }
@@ -232,9 +232,9 @@ func (w participantsWriter) Write(ctx context.Context, tx *sql.Tx) (int64, error
 		p := &f.Rows[refs[i].fight].Participants[refs[i].p]
 		return []any{
 			f.ids[refs[i].fight], p.PlayerName, Text(p.AccountID), p.TeamID,
-			p.KnocksDealt, p.KillsDealt, p.DamageDealt, p.DamageTaken,
+			p.KnocksDealt, p.KillsDealt, NumericValue(p.DamageDealt), NumericValue(p.DamageTaken),
 			0, // attacks_made: never counted by the reference
-			Float8(p.CenterX), Float8(p.CenterY),
+			Numeric(p.CenterX), Numeric(p.CenterY),
 			p.WasKnocked, p.WasKilled, !p.WasKilled,
 			Time(p.KnockedAt), Time(p.KilledAt),
 		}

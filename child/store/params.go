@@ -34,6 +34,8 @@ func appendText(b []byte, v any) (out []byte, null bool, err error) {
 		return strconv.AppendInt(b, int64(x), 10), false, nil
 	case float64:
 		return strconv.AppendFloat(b, x, 'f', -1, 64), false, nil
+	case num:
+		return appendNumeric(b, float64(x)), false, nil
 	case bool:
 		return strconv.AppendBool(b, x), false, nil
 	case time.Time:

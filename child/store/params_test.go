@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -168,4 +169,69 @@ func queryStrings(t *testing.T, db *sql.DB, q string, args ...any) []sql.NullStr
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestNumericTextIsTheCast: a num sent in a numeric[] parameter is stored
+// as the same double sent as float8 and cast to numeric would be, for the
+// unconstrained type (value and display scale, compared as text) and for
+// the NUMERIC(10,2) most columns have. The values: the tricky doubles of
+// the float8 test, ties at the 15th significant digit and at the second
+// decimal, telemetry-shaped coordinates and distances, every magnitude, and
+// random bit patterns.
+func TestNumericTextIsTheCast(t *testing.T) {
+	db := paramDB(t)
+	rng := rand.New(rand.NewPCG(13, 1))
+	values := []float64{0.1 + 0.2, 0.12499999999999999, 1.005, 2.675, 0.125, -0.125, math.Copysign(0, -1), 0,
+		5e-324, math.MaxFloat64, -math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN(), 296744.875,
+		float64(float32(1378.3892)), 54800.12890625, 753071.9375, 123456789012345.5, 123456789012346.5,
+		99999999.994999, 99999999.995, 1e-5, 1.5e-5, 1e15, 1e16, 1e21, 1.7976931348623157e308}
+	for range 60000 {
+		// Decimals at the ties of the rounding that follows (x.xx5), and
+		// their neighbouring doubles.
+		v := float64(rng.IntN(2_000_000_000)-1_000_000_000)/1000 + 0.0005
+		values = append(values, v, math.Nextafter(v, math.Inf(1)), math.Nextafter(v, math.Inf(-1)))
+		// Every magnitude, and float32 values (telemetry's coordinates).
+		values = append(values, (rng.Float64()-0.5)*math.Pow(10, float64(rng.IntN(40)-20)),
+			float64(float32(rng.Float64()*816000)))
+		// Any double at all.
+		values = append(values, math.Float64frombits(rng.Uint64()))
+	}
+	asFloat, err := columnArrays(1, len(values), func(i int) []any { return []any{values[i]} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	asNum, err := columnArrays(1, len(values), func(i int) []any { return []any{NumericValue(values[i])} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`
+		SELECT i, f::numeric::text, n::text,
+		       CASE WHEN abs(f) < 99999999.995 THEN f::numeric(10,2)::text END,
+		       CASE WHEN abs(f) < 99999999.995 THEN n::numeric(10,2)::text END
+		FROM unnest($1::float8[], $2::numeric[]) WITH ORDINALITY AS u(f, n, i) ORDER BY i`, asFloat[0], asNum[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen, bad := 0, 0
+	for rows.Next() {
+		var i int
+		var cast, sent string
+		var cast2, sent2 sql.NullString
+		if err := rows.Scan(&i, &cast, &sent, &cast2, &sent2); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if cast != sent || cast2 != sent2 {
+			if bad++; bad <= 10 {
+				t.Errorf("%v (%#x): cast %s / %s, sent %s / %s", values[i-1], math.Float64bits(values[i-1]), cast, cast2.String, sent, sent2.String)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(values) || bad > 0 {
+		t.Fatalf("%d of %d values compared, %d differ", seen, len(values), bad)
+	}
 }

@@ -10,9 +10,11 @@ import (
 // writes: Python floats reached PostgreSQL as float8 parameters and were
 // cast to the target's NUMERIC on assignment (float8 → numeric keeps 15
 // significant digits, so e.g. 0.12499999999999999 is stored as 0.13, not
-// 0.12). Giving floats as float8 and letting INSERT … SELECT / UPDATE … FROM
-// do the same assignment cast stores exactly what the reference stored;
-// loading the NUMERIC column directly from Go's shortest decimal would not.
+// 0.12). A float bound for a NUMERIC column is given as numeric, its
+// elements the very text that cast prints (num, NumericValue), so the
+// assignment's typmod rounding meets the same value; loading it from Go's
+// shortest decimal would not. The match_summaries update keeps float8: its
+// COALESCE must see the reference's parameter types.
 //
 // These were once the columns of a temporary staging table created per
 // match; now each column is one array parameter of its type, expanded by

@@ -22,7 +22,7 @@ func (w WeaponDistribution) Len() int      { return len(w.Rows) }
 
 var weaponDistCols = []stageCol{
 	{"player_name", "text"}, {"weapon_category", "text"},
-	{"total_damage", "float8"}, {"total_kills", "bigint"}, {"knock_downs", "bigint"},
+	{"total_damage", "numeric"}, {"total_kills", "bigint"}, {"knock_downs", "bigint"},
 }
 
 // weaponDistUpsertSQL is the reference's upsert; $1 is the match id, the
@@ -41,7 +41,7 @@ func (w WeaponDistribution) Write(ctx context.Context, tx *sql.Tx) (int64, error
 	}
 	arrays, err := columnArrays(len(weaponDistCols), len(w.Rows), func(i int) []any {
 		r := &w.Rows[i]
-		return []any{r.PlayerName, r.Category, r.TotalDamage, r.TotalKills, r.KnockDowns}
+		return []any{r.PlayerName, r.Category, NumericValue(r.TotalDamage), r.TotalKills, r.KnockDowns}
 	})
 	if err != nil {
 		return 0, err
