@@ -24,14 +24,26 @@ type Buffers struct {
 	in           interner
 }
 
+// An outlier's memory is not kept: after a file that needed more event
+// slots or slabs than these, the next read lets the excess go, so one huge
+// match does not pin its memory in the child for good. A modern match
+// keeps ~20,000 events and ~17,000 characters (17 slabs).
+var (
+	keepEvents = 1 << 16
+	keepSlabs  = 64
+)
+
 // reset makes the buffers look freshly allocated: a slab entry is zero
 // until written again, and so is an event slot once taken (see stale).
 func (b *Buffers) reset() {
 	b.chars.size, b.infos.size = slabSize, slabSize/4
 	b.stale, b.fresh = max(b.stale, b.fresh), 0
 	b.events = b.events[:0]
-	b.chars.reset()
-	b.infos.reset()
+	if cap(b.events) > keepEvents {
+		b.events, b.stale = nil, 0
+	}
+	b.chars.reset(keepSlabs)
+	b.infos.reset(keepSlabs)
 	clear(b.in.strs)
 	clear(b.in.slices)
 }
@@ -86,10 +98,15 @@ func (s *slabs[T]) release(slab, n int) {
 	s.all[slab] = s.all[slab][:n]
 }
 
-func (s *slabs[T]) reset() {
+// reset clears what was carved and keeps at most keep slabs.
+func (s *slabs[T]) reset(keep int) {
 	for i := range s.all[:min(s.cur+1, len(s.all))] {
 		clear(s.all[i])
 		s.all[i] = s.all[i][:0]
+	}
+	if len(s.all) > keep {
+		clear(s.all[keep:])
+		s.all = s.all[:keep]
 	}
 	s.cur = 0
 }
