@@ -3,6 +3,7 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"unsafe"
@@ -45,4 +46,32 @@ func TestBuffersLetOutliersGo(t *testing.T) {
 	if cap(b.events) != eventsCap {
 		t.Errorf("capacity %d after the outlier, want a fresh %d", cap(b.events), eventsCap)
 	}
+}
+
+// FuzzBuffersReuse reads an arbitrary event array, then a second one,
+// through one Buffers: the second must decode exactly as in a fresh read,
+// whatever the first left behind (kept, dropped, re-read or failed events).
+func FuzzBuffersReuse(f *testing.F) {
+	const pos = `{"_T":"LogPlayerPosition","character":{"name":"a","teamId":1,"health":5,"zone":["z"]},"elapsedTime":3}`
+	for _, s := range [][2]string{
+		{`[` + pos + `,` + pos + `]`, `[{"_T":"LogPlayerPosition","character":{"name":"b"}}]`},
+		{`[{"character":{"name":"a","teamId":1},"damage":5,"_T":"LogUnread"}]`, `[` + pos + `]`},
+		{`[{"_T":"LogUnread","character":{"name":"c"},"_T":"LogPlayerPosition"}, nope]`, `[{"_T":"LogPlayerKillV2","killer":{"name":"k"}}]`},
+		{`[{"_T":"LogPlayerTakeDamage","attacker":{"name":"a"},"victim":{"name":"b"},"damage":1}]`, `[{"_T":"LogPlayerTakeDamage","victim":{}}]`},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, first, second string) {
+		ctx := context.Background()
+		var b Buffers
+		_, _ = b.Read(ctx, strings.NewReader(first), "first", 1<<20)
+		got, gotErr := b.Read(ctx, strings.NewReader(second), "second", 1<<20)
+		want, wantErr := Read(ctx, strings.NewReader(second), "second", 1<<20)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("error %v, want %v", gotErr, wantErr)
+		}
+		if wantErr == nil && dumpMatch(got) != dumpMatch(want) {
+			t.Fatalf("after %q:\n%s\nwant\n%s", first, dumpMatch(got), dumpMatch(want))
+		}
+	})
 }
