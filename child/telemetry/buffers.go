@@ -3,10 +3,11 @@ package telemetry
 // Buffers is the memory one Read leaves for the next: the event slice, the
 // slabs that characters and damage infos are carved from, the scan buffer
 // and the interner's tables. A child reads one file after another, and a
-// Read without Buffers allocates ~17 MB for a modern match; in a child
-// with GOMAXPROCS 1 the garbage collections that allocation triggers cost
-// about a tenth of its CPU (docs/PERFORMANCE.md, "Memory reused between
-// matches"). With Buffers a Read allocates little beyond its strings.
+// Read without Buffers allocates ~18 MB for a modern match; in a child
+// with GOMAXPROCS 1 the collections, allocation and page faults that
+// allocation costs were about a fifth of its CPU (docs/PERFORMANCE.md,
+// "Memory reused between matches"). With Buffers a Read allocates ~1.5 MB,
+// mostly its strings.
 //
 // A Match read with Buffers is valid until the next Read with the same
 // Buffers: its events, characters and damage infos live in them. Buffers
